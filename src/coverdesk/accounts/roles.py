@@ -1,0 +1,95 @@
+"""Roles of domain.md §1 as Django groups with named permissions (least privilege).
+
+Later capabilities add their permissions to these lists. Group names are the stable role codes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+
+from coverdesk.accounts.choices import DepartmentCode, RoleCode
+
+# Permissions every staff member (not customers) has.
+STAFF_BASE = ["parties.view_party"]
+PARTY_WRITE = ["parties.add_party", "parties.change_party"]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    RoleCode.BROKER: [*STAFF_BASE, *PARTY_WRITE, "parties.view_pii"],
+    RoleCode.CLERK: [*STAFF_BASE, *PARTY_WRITE, "parties.view_pii"],
+    RoleCode.AGENT: [*STAFF_BASE, *PARTY_WRITE],
+    RoleCode.ADJUSTER: [*STAFF_BASE, "parties.view_pii"],
+    RoleCode.SURVEYOR: [*STAFF_BASE],
+    RoleCode.BACKOFFICE: [*STAFF_BASE, "parties.view_pii"],
+    RoleCode.HEAD: [*STAFF_BASE, "accounts.view_user"],
+    RoleCode.MANAGER: [*STAFF_BASE, "accounts.view_user"],
+    RoleCode.AUDITOR: ["audit.view_auditentry", "parties.view_party", "accounts.view_user"],
+    RoleCode.ADMIN: [
+        *STAFF_BASE,
+        *PARTY_WRITE,
+        "accounts.view_user",
+        "accounts.manage_users",
+        "audit.view_auditentry",
+    ],
+    RoleCode.CUSTOMER: [],
+}
+
+ROLE_DEPARTMENT: dict[str, str | None] = {
+    RoleCode.BROKER: DepartmentCode.SALES,
+    RoleCode.CLERK: DepartmentCode.CUSTOMER_SERVICE,
+    RoleCode.AGENT: DepartmentCode.CUSTOMER_SERVICE,
+    RoleCode.ADJUSTER: DepartmentCode.CLAIMS,
+    RoleCode.SURVEYOR: DepartmentCode.CLAIMS,
+    RoleCode.BACKOFFICE: DepartmentCode.BACK_OFFICE,
+    RoleCode.HEAD: DepartmentCode.CLAIMS,
+    RoleCode.MANAGER: DepartmentCode.MANAGEMENT,
+    RoleCode.AUDITOR: DepartmentCode.MANAGEMENT,
+    RoleCode.ADMIN: DepartmentCode.IT,
+    RoleCode.CUSTOMER: None,
+}
+
+
+def _permission(label: str) -> Permission | None:
+    app_label, codename = label.split(".", 1)
+    return Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+
+
+def roles_sync() -> list[str]:
+    """Create or update one group per role; returns the permissions not found (yet)."""
+    missing: list[str] = []
+    for code, labels in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=code)
+        found = []
+        for label in labels:
+            permission = _permission(label)
+            if permission is None:
+                missing.append(label)
+            else:
+                found.append(permission)
+        group.permissions.set(found)
+    return missing
+
+
+def roles_sync_after_migrate(sender: Any, **kwargs: Any) -> None:
+    # post_migrate fires once per app; permissions of later apps appear on their turn, so the
+    # last call sees them all. Only the default database carries roles.
+    if kwargs.get("using", "default") != "default":
+        return
+    if not Permission.objects.exists():
+        return
+    roles_sync()
+
+
+def user_roles(user: Any) -> set[str]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cached = getattr(user, "_coverdesk_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._coverdesk_roles = cached
+    return cached
+
+
+def user_is_customer(user: Any) -> bool:
+    return RoleCode.CUSTOMER in user_roles(user)
