@@ -24,7 +24,7 @@ step "translation catalogues are complete and current"
 $BIN/coverdesk translations --check
 
 step "tests on SQLite"
-DATABASE_URL="sqlite:///var/test-suite.sqlite3" $BIN/pytest -q -p no:randomly "$@"
+DATABASE_URL="sqlite:///var/suite.sqlite3" $BIN/pytest -q -p no:randomly "$@"
 
 PG_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/coverdesk}
 step "tests on PostgreSQL ($PG_URL)"

@@ -80,7 +80,9 @@ def database_from_url(url: str, *, var_dir: Path | str) -> dict[str, Any]:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
-            "TEST": {"NAME": str(Path(var_dir) / "test-suite.sqlite3")},
+            # The test database sits beside the named one, so parallel runs with different
+            # DATABASE_URLs never share a file.
+            "TEST": {"NAME": str(Path(path).with_name(Path(path).stem + "-test.sqlite3"))},
         }
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parts.path.lstrip("/"))
