@@ -1,3 +1,24 @@
+"""The REST API at /api/v1: one router per domain, one error shape, token or session auth."""
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Coverdesk API", version="1", urls_namespace="api")
+from coverdesk.api.accounts.apis import router as accounts_router
+from coverdesk.api.audit.apis import router as audit_router
+from coverdesk.api.errors import install_error_handlers
+from coverdesk.api.system.apis import router as system_router
+
+api = NinjaAPI(
+    title="Coverdesk API",
+    version="1",
+    description="Insurance service operations: policies, servicing, claims, service desk and "
+    "timeliness. Authenticate with `Authorization: Bearer <token>` (tokens: /api/v1/tokens or "
+    "the web UI) or the browser session (with the CSRF header on writes). Every 4xx answers "
+    '`{"code", "message", "fields"}`.',
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+api.add_router("", system_router)
+api.add_router("", accounts_router)
+api.add_router("", audit_router)
