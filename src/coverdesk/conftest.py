@@ -19,6 +19,60 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
 
 
+_AUDIT_TABLE = "audit_auditentry"
+_stashed_sqlite_triggers: dict[str, str] = {}
+_guards_disabled = False
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+def _audit_guards(enable: bool) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            state = "ENABLE" if enable else "DISABLE"
+            cursor.execute(f"ALTER TABLE {_AUDIT_TABLE} {state} TRIGGER USER")
+        elif enable:
+            for name, sql in _stashed_sqlite_triggers.items():
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+                cursor.execute(sql)
+        else:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name=%s",
+                [_AUDIT_TABLE],
+            )
+            for name, sql in cursor.fetchall():
+                _stashed_sqlite_triggers[name] = sql
+                cursor.execute(f'DROP TRIGGER "{name}"')
+
+
+@pytest.fixture(autouse=True)
+def _audit_append_only_guards(request):
+    """The append-only triggers stay on during every test. Transactional tests end with a
+    flush (TRUNCATE/DELETE) that the triggers would refuse, so they are lifted for that
+    flush alone and restored before the next test."""
+    global _guards_disabled
+    if request.node.get_closest_marker("django_db") is None and not (
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    ):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    transactional = _is_transactional(request)
+    if _guards_disabled:
+        _audit_guards(enable=True)
+        # Inside a test transaction the re-enable is rolled back with the test.
+        _guards_disabled = not transactional
+    yield
+    if transactional:
+        _audit_guards(enable=False)
+        _guards_disabled = True
+
+
 @pytest.fixture
 def role_user(db):
     """role_user("clerk") -> a saved user holding that role."""
