@@ -36,7 +36,7 @@ FORMAT_VERSION = "v1"
 KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12  # 96 bits, the GCM standard nonce
 INDEX_KEY_MIN_BYTES = 32
-KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 DATA_KEYS_SETTING = "COVERDESK_DATA_KEYS"
 INDEX_KEY_SETTING = "COVERDESK_INDEX_KEY"
 KEY_FILE_SETTING = "COVERDESK_KEY_FILE"
@@ -58,7 +58,7 @@ class KeyRing:
         if self.active not in self.keys:
             raise ValueError(f"active key {self.active!r} is not in the key ring")
         for kid, key in self.keys.items():
-            if not KEY_ID_PATTERN.match(kid):
+            if not KEY_ID_PATTERN.fullmatch(kid):
                 raise ValueError(f"key id {kid!r} must be 1-32 letters, digits, - or _")
             if len(key) != KEY_BYTES:
                 raise ValueError(f"key {kid!r} must be {KEY_BYTES} bytes")
@@ -92,7 +92,7 @@ def parse_data_keys(raw: str, *, variable: str = DATA_KEYS_SETTING) -> tuple[str
             continue
         kid, sep, encoded = item.partition(":")
         kid = kid.strip()
-        if not sep or not KEY_ID_PATTERN.match(kid):
+        if not sep or not KEY_ID_PATTERN.fullmatch(kid):
             raise ImproperlyConfigured(
                 f"{variable}: entry {position + 1} must look like keyid:base64key"
                 " (key id of letters, digits, - or _)."
@@ -253,7 +253,7 @@ def encrypt(plaintext: str, *, context: str, ring: KeyRing | None = None) -> str
 def _split(token: str) -> tuple[str, str]:
     version, sep1, rest = token.partition(":")
     kid, sep2, payload = rest.partition(":")
-    if version != FORMAT_VERSION or not sep1 or not sep2 or not KEY_ID_PATTERN.match(kid):
+    if version != FORMAT_VERSION or not sep1 or not sep2 or not KEY_ID_PATTERN.fullmatch(kid):
         raise DecryptionError("not a v1 ciphertext")
     return kid, payload
 

@@ -7,13 +7,17 @@ source field; call ``blind_indexes_refresh(instance)`` in the service before sav
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, FieldError
-from django.db import models
+from django.db import models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Model
+from django.db.models import Model, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from coverdesk.core import crypto
 
@@ -145,3 +149,83 @@ def blind_indexes_refresh(instance: Model) -> list[str]:
         setattr(instance, index_field.attname, blind_index_value(value, index_field.purpose))
         names.append(index_field.attname)
     return names
+
+
+@dataclass(frozen=True)
+class EncryptedColumn:
+    model: type[Model]
+    field: EncryptedTextField
+
+    @property
+    def label(self) -> str:
+        return f"{self.model._meta.label_lower}.{self.field.name}"
+
+
+def encrypted_columns() -> list[EncryptedColumn]:
+    """Every encrypted column of every installed model, found through the app registry (core
+    imports no domain app)."""
+    columns: list[EncryptedColumn] = []
+    for model in apps.get_models():
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        columns.extend(EncryptedColumn(model, field) for field in encrypted_fields(model))
+    return sorted(columns, key=lambda column: column.label)
+
+
+def _stored(column: EncryptedColumn) -> QuerySet[Any]:
+    """The column's rows with the stored text (ciphertext, not decrypted) as ``_stored``."""
+    return (
+        column.model._base_manager.annotate(_stored=Cast(column.field.name, TextField()))
+        .exclude(_stored__isnull=True)
+        .exclude(_stored="")
+    )
+
+
+NOT_ENCRYPTED = "(not encrypted)"
+
+
+def encrypted_values_status() -> dict[str, dict[str, int]]:
+    """{column label: {key id: non-empty values written with it}}; values that are not
+    ciphertexts at all are counted under NOT_ENCRYPTED."""
+    status: dict[str, dict[str, int]] = {}
+    for column in encrypted_columns():
+        counts: dict[str, int] = {}
+        for stored in _stored(column).values_list("_stored", flat=True).iterator(chunk_size=2000):
+            kid = crypto.key_id_of(stored) if crypto.is_ciphertext(stored) else NOT_ENCRYPTED
+            counts[kid] = counts.get(kid, 0) + 1
+        status[column.label] = counts
+    return status
+
+
+def encrypted_values_rotate(
+    *, batch_size: int = 500, progress: Callable[[str, int], None] | None = None
+) -> dict[str, int]:
+    """Re-encrypt every value not written with the active key, in batches of `batch_size`
+    rows, each batch locked and written in one transaction. Returns {column label: rows
+    rewritten}. A value that does not decrypt stops the run (nothing of that batch changes)."""
+    ring = crypto.key_ring()
+    current = f"{crypto.FORMAT_VERSION}:{ring.active}:"
+    rewritten: dict[str, int] = {}
+    for column in encrypted_columns():
+        manager = column.model._base_manager
+        count = 0
+        last_pk: Any = None
+        while True:
+            with transaction.atomic():
+                pending = _stored(column).exclude(_stored__startswith=current).order_by("pk")
+                if last_pk is not None:
+                    pending = pending.filter(pk__gt=last_pk)
+                batch = list(pending.select_for_update().values_list("pk", "_stored")[:batch_size])
+                for pk, stored in batch:
+                    plaintext = crypto.decrypt(stored, context=column.field.context, ring=ring)
+                    # update() encrypts through the field under the active key and leaves
+                    # updated_at alone: rotating keys is not a change to the record.
+                    manager.filter(pk=pk).update(**{column.field.name: plaintext})
+            if not batch:
+                break
+            count += len(batch)
+            last_pk = batch[-1][0]
+            if progress is not None:
+                progress(column.label, count)
+        rewritten[column.label] = count
+    return rewritten
