@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from coverdesk.accounts import selectors
@@ -40,13 +40,13 @@ def token_list(request: HttpRequest) -> list[ApiTokenOutput]:
 
 
 @router.post("/tokens", response={201: ApiTokenCreatedOutput}, summary="Issue an API token")
-def token_create(request: HttpRequest, data: ApiTokenCreateInput) -> tuple[int, dict[str, object]]:
+def token_create(request: HttpRequest, data: ApiTokenCreateInput) -> Status[dict[str, object]]:
     user = request.auth  # type: ignore[attr-defined]
     issued = api_token_create(user=user, name=data.name, expires_at=data.expires_at,
                               acting_user=user)
     body = ApiTokenOutput.from_orm(issued.token).dict()
     body["token"] = issued.plaintext
-    return 201, body
+    return Status(201, body)
 
 
 @router.delete("/tokens/{token_id}", response=ApiTokenOutput, summary="Revoke an API token")

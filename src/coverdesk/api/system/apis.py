@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from coverdesk.api.auth import API_AUTH
 
@@ -16,14 +16,14 @@ class HealthOutput(Schema):
 
 @router.get("/health", response={200: HealthOutput, 503: HealthOutput}, auth=None,
             summary="Liveness and database check")
-def health(request: HttpRequest) -> tuple[int, HealthOutput]:
+def health(request: HttpRequest) -> Status[HealthOutput]:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return 503, HealthOutput(status="unavailable", database="unreachable")
-    return 200, HealthOutput(status="ok", database="ok")
+        return Status(503, HealthOutput(status="unavailable", database="unreachable"))
+    return Status(200, HealthOutput(status="ok", database="ok"))
 
 
 class MeOutput(Schema):
