@@ -55,7 +55,7 @@ class User(AbstractUser):
         _("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
     )
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
         swappable = "AUTH_USER_MODEL"

@@ -15,28 +15,38 @@ from coverdesk.core.exceptions import ApplicationError, ErrorBody
 _RULES: dict[str, tuple[str, Any]] = {
     "missing": ("required", lambda ctx: _("This field is required.")),
     "string_too_short": (
-        "min_length", lambda ctx: _("At least %(n)s characters.") % {"n": ctx.get("min_length")}
+        "min_length",
+        lambda ctx: _("At least %(n)s characters.") % {"n": ctx.get("min_length")},
     ),
     "string_too_long": (
-        "max_length", lambda ctx: _("At most %(n)s characters.") % {"n": ctx.get("max_length")}
+        "max_length",
+        lambda ctx: _("At most %(n)s characters.") % {"n": ctx.get("max_length")},
     ),
     "greater_than_equal": (
-        "min_value", lambda ctx: _("Must be at least %(n)s.") % {"n": ctx.get("ge")}
+        "min_value",
+        lambda ctx: _("Must be at least %(n)s.") % {"n": ctx.get("ge")},
     ),
-    "less_than_equal": ("max_value", lambda ctx: _("Must be at most %(n)s.") % {"n": ctx.get("le")}),
+    "less_than_equal": (
+        "max_value",
+        lambda ctx: _("Must be at most %(n)s.") % {"n": ctx.get("le")},
+    ),
     "greater_than": ("min_value", lambda ctx: _("Must be more than %(n)s.") % {"n": ctx.get("gt")}),
     "int_parsing": ("integer", lambda ctx: _("Enter a whole number.")),
     "int_type": ("integer", lambda ctx: _("Enter a whole number.")),
     "decimal_parsing": ("decimal", lambda ctx: _("Enter a number.")),
     "datetime_parsing": ("datetime", lambda ctx: _("Enter a date and time in ISO 8601 form.")),
     "datetime_from_date_parsing": (
-        "datetime", lambda ctx: _("Enter a date and time in ISO 8601 form.")
+        "datetime",
+        lambda ctx: _("Enter a date and time in ISO 8601 form."),
     ),
     "timezone_aware": ("timezone_aware", lambda ctx: _("Give the time with its UTC offset.")),
     "date_parsing": ("date", lambda ctx: _("Enter a date as YYYY-MM-DD.")),
     "date_from_datetime_parsing": ("date", lambda ctx: _("Enter a date as YYYY-MM-DD.")),
     "enum": ("choice", lambda ctx: _("Choose one of: %(c)s.") % {"c": ctx.get("expected")}),
-    "literal_error": ("choice", lambda ctx: _("Choose one of: %(c)s.") % {"c": ctx.get("expected")}),
+    "literal_error": (
+        "choice",
+        lambda ctx: _("Choose one of: %(c)s.") % {"c": ctx.get("expected")},
+    ),
     "string_type": ("string", lambda ctx: _("Enter text.")),
     "bool_parsing": ("boolean", lambda ctx: _("Enter true or false.")),
     "json_invalid": ("json", lambda ctx: _("The request body is not valid JSON.")),
@@ -61,8 +71,9 @@ def validation_fields(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
         rule, message_for = _RULES.get(kind, (kind, None))
         ctx = error.get("ctx") or {}
         message = str(message_for(ctx)) if message_for else str(error.get("msg", ""))
-        fields.append({"field": _field_name(list(error.get("loc", []))), "rule": rule,
-                       "message": message})
+        fields.append(
+            {"field": _field_name(list(error.get("loc", []))), "rule": rule, "message": message}
+        )
     return fields
 
 
@@ -71,33 +82,36 @@ def _body(code: str, message: str, fields: list[dict[str, str]] | None = None) -
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
-    def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    def on_application_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return api.create_response(
             request, ErrorBody.from_error(exc).as_dict(), status=exc.status_code
         )
 
-    def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    def on_validation_error(request: HttpRequest, exc: Any) -> HttpResponse:
         fields = validation_fields(list(exc.errors))
         detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
         return api.create_response(
             request,
-            _body("validation_failed", _("Some fields are not valid: %(d)s") % {"d": detail},
-                  fields),
+            _body(
+                "validation_failed", _("Some fields are not valid: %(d)s") % {"d": detail}, fields
+            ),
             status=422,
         )
 
-    def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    def on_authentication_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return api.create_response(
             request,
-            _body("not_authenticated",
-                  _("Authentication required: log in or send 'Authorization: Bearer <token>'.")),
+            _body(
+                "not_authenticated",
+                _("Authentication required: log in or send 'Authorization: Bearer <token>'."),
+            ),
             status=401,
         )
 
-    def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    def on_not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return api.create_response(request, _body("not_found", _("Not found.")), status=404)
 
-    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         code = {403: "permission_denied", 405: "method_not_allowed", 429: "throttled"}.get(
             exc.status_code, "http_error"
         )

@@ -34,7 +34,8 @@ def env_bool(name: str, default: bool = False) -> bool:
     if lowered in FALSE_VALUES:
         return False
     raise ImproperlyConfigured(
-        f"Environment variable {name}={raw!r} is not a boolean (use 1/0, true/false, yes/no, on/off)."
+        f"Environment variable {name}={raw!r} is not a boolean"
+        " (use 1/0, true/false, yes/no, on/off)."
     )
 
 

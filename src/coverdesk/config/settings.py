@@ -171,7 +171,8 @@ MEDIA_ROOT = VAR_DIR / "files"  # outside the web root; served only through perm
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # Personal data encryption (AES-GCM) and blind index keys: COVERDESK_DATA_KEYS is
-# "keyid:base64key,keyid:base64key" (the first encrypts, all decrypt); COVERDESK_INDEX_KEY is base64.
+# "keyid:base64key,keyid:base64key" (the first encrypts, all decrypt);
+# COVERDESK_INDEX_KEY is base64.
 # Outside production they default to a key file generated in var/.
 COVERDESK_DATA_KEYS = env_str("COVERDESK_DATA_KEYS", "" if not PRODUCTION else None)
 COVERDESK_INDEX_KEY = env_str("COVERDESK_INDEX_KEY", "" if not PRODUCTION else None)

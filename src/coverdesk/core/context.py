@@ -16,7 +16,9 @@ class RequestContext:
     client_address: str = ""
 
 
-_current: ContextVar[RequestContext] = ContextVar("coverdesk_request", default=RequestContext())
+# RequestContext is frozen, so a shared default instance is safe.
+_EMPTY = RequestContext()
+_current: ContextVar[RequestContext] = ContextVar("coverdesk_request", default=_EMPTY)
 
 
 def current() -> RequestContext:

@@ -42,8 +42,9 @@ def token_list(request: HttpRequest) -> list[ApiTokenOutput]:
 @router.post("/tokens", response={201: ApiTokenCreatedOutput}, summary="Issue an API token")
 def token_create(request: HttpRequest, data: ApiTokenCreateInput) -> Status[dict[str, object]]:
     user = request.auth  # type: ignore[attr-defined]
-    issued = api_token_create(user=user, name=data.name, expires_at=data.expires_at,
-                              acting_user=user)
+    issued = api_token_create(
+        user=user, name=data.name, expires_at=data.expires_at, acting_user=user
+    )
     body = ApiTokenOutput.from_orm(issued.token).dict()
     body["token"] = issued.plaintext
     return Status(201, body)

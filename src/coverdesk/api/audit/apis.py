@@ -53,10 +53,15 @@ class ChainReportOutput(Schema):
     problem: str
 
 
-@router.get("/audit-entries/verify", response=ChainReportOutput,
-            summary="Verify the audit hash chain")
+@router.get(
+    "/audit-entries/verify", response=ChainReportOutput, summary="Verify the audit hash chain"
+)
 def audit_verify(request: HttpRequest) -> ChainReportOutput:
     require_permission(request, "audit.view_auditentry")
     report = audit_chain_verify()
-    return ChainReportOutput(ok=report.ok, verified=report.verified,
-                             broken_sequence=report.broken_sequence, problem=report.problem)
+    return ChainReportOutput(
+        ok=report.ok,
+        verified=report.verified,
+        broken_sequence=report.broken_sequence,
+        problem=report.problem,
+    )

@@ -14,8 +14,12 @@ class HealthOutput(Schema):
     database: str
 
 
-@router.get("/health", response={200: HealthOutput, 503: HealthOutput}, auth=None,
-            summary="Liveness and database check")
+@router.get(
+    "/health",
+    response={200: HealthOutput, 503: HealthOutput},
+    auth=None,
+    summary="Liveness and database check",
+)
 def health(request: HttpRequest) -> Status[HealthOutput]:
     try:
         with connection.cursor() as cursor:

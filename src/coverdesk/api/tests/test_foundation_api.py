@@ -6,8 +6,19 @@ from django.test import Client
 from coverdesk.accounts.models import ApiToken
 from coverdesk.audit.models import AuditEntry
 
-ROLES = ["admin", "broker", "clerk", "agent", "adjuster", "surveyor", "backoffice", "head",
-         "manager", "auditor", "customer"]
+ROLES = [
+    "admin",
+    "broker",
+    "clerk",
+    "agent",
+    "adjuster",
+    "surveyor",
+    "backoffice",
+    "head",
+    "manager",
+    "auditor",
+    "customer",
+]
 
 # Every read endpoint of the foundation and the roles that may call it.
 READ_ENDPOINTS = {
@@ -62,15 +73,19 @@ def test_unknown_routes_answer_json_404(api_client_for):
 
 @pytest.mark.django_db
 def test_malformed_input_is_422_naming_field_and_rule_and_writes_nothing(api_client_for):
-    client, user = api_client_for("broker")
+    client, _user = api_client_for("broker")
     tokens_before, audit_before = ApiToken.objects.count(), AuditEntry.objects.count()
-    response = client.post("/api/v1/tokens", data=json.dumps({"name": "", "expires_at": "soon"}),
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/tokens",
+        data=json.dumps({"name": "", "expires_at": "soon"}),
+        content_type="application/json",
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "validation_failed"
     assert {(f["field"], f["rule"]) for f in body["fields"]} == {
-        ("name", "min_length"), ("expires_at", "datetime"),
+        ("name", "min_length"),
+        ("expires_at", "datetime"),
     }
     assert (ApiToken.objects.count(), AuditEntry.objects.count()) == (tokens_before, audit_before)
 
@@ -78,20 +93,29 @@ def test_malformed_input_is_422_naming_field_and_rule_and_writes_nothing(api_cli
 @pytest.mark.django_db
 def test_business_rule_errors_use_the_same_shape(api_client_for):
     client, _user = api_client_for("broker")
-    response = client.post("/api/v1/tokens",
-                           data=json.dumps({"name": "x", "expires_at": "2001-01-01T00:00:00Z"}),
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/tokens",
+        data=json.dumps({"name": "x", "expires_at": "2001-01-01T00:00:00Z"}),
+        content_type="application/json",
+    )
     assert response.status_code == 422
     assert response.json()["fields"] == [
-        {"field": "expires_at", "rule": "future", "message": response.json()["fields"][0]["message"]}
+        {
+            "field": "expires_at",
+            "rule": "future",
+            "message": response.json()["fields"][0]["message"],
+        }
     ]
 
 
 @pytest.mark.django_db
 def test_token_lifecycle_through_the_api(api_client_for):
     client, user = api_client_for("clerk")
-    created = client.post("/api/v1/tokens", data=json.dumps({"name": "dispatch system"}),
-                          content_type="application/json")
+    created = client.post(
+        "/api/v1/tokens",
+        data=json.dumps({"name": "dispatch system"}),
+        content_type="application/json",
+    )
     assert created.status_code == 201
     plaintext = created.json()["token"]
     listed = client.get("/api/v1/tokens").json()
@@ -110,15 +134,16 @@ def test_session_auth_requires_csrf_on_writes(role_user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
     assert client.get("/api/v1/me").status_code == 200
-    response = client.post("/api/v1/tokens", data=json.dumps({"name": "x"}),
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/tokens", data=json.dumps({"name": "x"}), content_type="application/json"
+    )
     assert response.status_code in (401, 403)
     assert ApiToken.objects.count() == 0
 
 
 @pytest.mark.django_db
 def test_me_reports_roles_department_and_permissions(api_client_for):
-    client, user = api_client_for("auditor")
+    client, _user = api_client_for("auditor")
     body = client.get("/api/v1/me").json()
     assert body["roles"] == ["auditor"]
     assert body["department"] == "management"
@@ -126,8 +151,9 @@ def test_me_reports_roles_department_and_permissions(api_client_for):
 
 
 @pytest.mark.django_db
-def test_users_list_is_paginated_without_n_plus_one(api_client_for, role_user,
-                                                   django_assert_max_num_queries):
+def test_users_list_is_paginated_without_n_plus_one(
+    api_client_for, role_user, django_assert_max_num_queries
+):
     client, _user = api_client_for("admin")
     for role in ["clerk", "agent", "broker", "head", "surveyor"] * 4:
         role_user(role)
