@@ -39,7 +39,11 @@ class IssuedToken:
 
 @transaction.atomic
 def api_token_create(
-    *, user: User, name: str, acting_user: User, expires_at: datetime | None = None,
+    *,
+    user: User,
+    name: str,
+    acting_user: User,
+    expires_at: datetime | None = None,
     now: datetime | None = None,
 ) -> IssuedToken:
     """Issue a token for `user`; the plaintext is returned once and only its hash is kept."""
@@ -58,22 +62,29 @@ def api_token_create(
     prefix = secrets.token_hex(4)
     plaintext = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=prefix, token_hash=_token_hash(plaintext),
+        user=user,
+        name=name,
+        prefix=prefix,
+        token_hash=_token_hash(plaintext),
         expires_at=expires_at,
     )
     audit_record(
-        action="api_token.create", actor=acting_user, subject=token,
-        after={"user": user.pk, "name": name, "prefix": prefix,
-               "expires_at": expires_at.isoformat() if expires_at else None},
+        action="api_token.create",
+        actor=acting_user,
+        subject=token,
+        after={
+            "user": user.pk,
+            "name": name,
+            "prefix": prefix,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
         now=moment,
     )
     return IssuedToken(token=token, plaintext=plaintext)
 
 
 @transaction.atomic
-def api_token_revoke(
-    *, token_id: int, acting_user: User, now: datetime | None = None
-) -> ApiToken:
+def api_token_revoke(*, token_id: int, acting_user: User, now: datetime | None = None) -> ApiToken:
     """Revoke one of the acting user's own tokens (an administrator may revoke anyone's)."""
     tokens = ApiToken.objects.select_for_update()
     if not acting_user.has_perm("accounts.manage_users"):
@@ -85,8 +96,11 @@ def api_token_revoke(
         token.revoked_at = now or clock.now()
         token.save(update_fields=["revoked_at", "updated_at"])
         audit_record(
-            action="api_token.revoke", actor=acting_user, subject=token,
-            before={"revoked_at": None}, after={"revoked_at": token.revoked_at.isoformat()},
+            action="api_token.revoke",
+            actor=acting_user,
+            subject=token,
+            before={"revoked_at": None},
+            after={"revoked_at": token.revoked_at.isoformat()},
             now=token.revoked_at,
         )
     return token
@@ -136,8 +150,13 @@ def user_create(
             "username", "unique", _("The username {username} is taken."), username=username
         )
     user = User(
-        username=username, first_name=first_name, last_name=last_name, email=email,
-        department=department, manager=manager, language=language,
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        department=department,
+        manager=manager,
+        language=language,
     )
     if password is None:
         user.set_unusable_password()
@@ -159,9 +178,14 @@ def user_create(
         )
     user.groups.set(groups)
     audit_record(
-        action="user.create", actor=acting_user, subject=user,
-        after={"username": username, "department": department.code if department else None,
-               "roles": sorted(roles or [])},
+        action="user.create",
+        actor=acting_user,
+        subject=user,
+        after={
+            "username": username,
+            "department": department.code if department else None,
+            "roles": sorted(roles or []),
+        },
     )
     return user
 
@@ -176,8 +200,13 @@ def user_language_set(*, user: User, language: str) -> User:
         before = user.language
         user.language = language
         user.save(update_fields=["language"])
-        audit_record(action="user.language_set", actor=user, subject=user,
-                     before={"language": before}, after={"language": language})
+        audit_record(
+            action="user.language_set",
+            actor=user,
+            subject=user,
+            before={"language": before},
+            after={"language": language},
+        )
     return user
 
 
@@ -212,7 +241,11 @@ def departments_ensure_defaults(*, acting_user: User | None = None) -> list[Depa
             code=code, defaults={"name": name, "name_en": name_en}
         )
         if created:
-            audit_record(action="department.create", actor=acting_user, subject=department,
-                         after={"code": code, "name": name, "name_en": name_en})
+            audit_record(
+                action="department.create",
+                actor=acting_user,
+                subject=department,
+                after={"code": code, "name": name, "name_en": name_en},
+            )
         departments.append(department)
     return departments

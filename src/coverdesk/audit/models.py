@@ -44,7 +44,9 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit entries")
         ordering = ["-sequence"]
         indexes = [
-            models.Index(fields=["subject_type", "subject_id", "sequence"], name="audit_subject_idx"),
+            models.Index(
+                fields=["subject_type", "subject_id", "sequence"], name="audit_subject_idx"
+            ),
             models.Index(fields=["actor", "sequence"], name="audit_actor_idx"),
         ]
 

@@ -29,4 +29,3 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = ctx.request_id
         return response
-

@@ -39,7 +39,12 @@ def test_departments_are_created_once():
     departments_ensure_defaults()
     departments_ensure_defaults()
     assert list(Department.objects.order_by("code").values_list("code", flat=True)) == [
-        "back_office", "claims", "customer_service", "it", "management", "sales",
+        "back_office",
+        "claims",
+        "customer_service",
+        "it",
+        "management",
+        "sales",
     ]
     assert AuditEntry.objects.filter(action="department.create").count() == 6
 
@@ -65,8 +70,9 @@ def test_token_is_shown_once_stored_hashed_and_authenticates():
 def test_revoked_expired_and_unknown_tokens_do_not_authenticate():
     broker = make_user("broker")
     revoked = api_token_create(user=broker, name="old", acting_user=broker, now=NOW)
-    expiring = api_token_create(user=broker, name="short", acting_user=broker,
-                                expires_at=NOW + timedelta(hours=1), now=NOW)
+    expiring = api_token_create(
+        user=broker, name="short", acting_user=broker, expires_at=NOW + timedelta(hours=1), now=NOW
+    )
     api_token_revoke(token_id=revoked.token.pk, acting_user=broker, now=NOW)
     assert api_token_authenticate(raw=revoked.plaintext, now=NOW) is None
     assert api_token_authenticate(raw=expiring.plaintext, now=NOW + timedelta(minutes=59)) == broker
@@ -116,8 +122,7 @@ def test_an_administrator_may_revoke_any_token():
 def test_bad_token_requests_name_the_field_and_write_nothing(name, expires_at, field, rule):
     broker = make_user("broker")
     with pytest.raises(ValidationFailed) as excinfo:
-        api_token_create(user=broker, name=name, expires_at=expires_at, acting_user=broker,
-                         now=NOW)
+        api_token_create(user=broker, name=name, expires_at=expires_at, acting_user=broker, now=NOW)
     assert [(f.field, f.rule) for f in excinfo.value.fields] == [(field, rule)]
     assert ApiToken.objects.count() == 0
 
@@ -130,8 +135,12 @@ def test_user_create_enforces_the_password_policy_and_unique_names():
     assert {f.field for f in excinfo.value.fields} == {"password"}
     assert not User.objects.filter(username="newclerk").exists()
 
-    user = user_create(username="newclerk", password="a-long-enough-passphrase-42",
-                       acting_user=admin, roles=["clerk"])
+    user = user_create(
+        username="newclerk",
+        password="a-long-enough-passphrase-42",
+        acting_user=admin,
+        roles=["clerk"],
+    )
     assert user.check_password("a-long-enough-passphrase-42")
     assert user.password.startswith("argon2$")
     assert list(user.groups.values_list("name", flat=True)) == ["clerk"]

@@ -16,8 +16,13 @@ T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 def _append(n, actor=None):
     with transaction.atomic():
         for i in range(n):
-            audit_record(action="thing.touch", actor=actor, subject=("demo.thing", i),
-                         after={"i": i, "amount": "12.30"}, now=T0)
+            audit_record(
+                action="thing.touch",
+                actor=actor,
+                subject=("demo.thing", i),
+                after={"i": i, "amount": "12.30"},
+                now=T0,
+            )
 
 
 def _without_guard_triggers():
@@ -82,7 +87,10 @@ def test_verify_finds_a_tampered_entry():
     report = audit_chain_verify()
     # then
     assert (report.ok, report.broken_sequence, report.problem, report.verified) == (
-        False, 3, "content", 2,
+        False,
+        3,
+        "content",
+        2,
     )
 
 

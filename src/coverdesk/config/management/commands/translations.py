@@ -1,0 +1,144 @@
+"""Keep the translation catalogues current and complete.
+
+--update runs makemessages for zh_Hans and en over the package. --check does the same into a
+scratch copy and fails if the committed catalogues differ (a string was added, changed or
+removed without `make messages`) or if any zh_Hans message is untranslated or fuzzy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+LOCALES = ["zh_Hans", "en"]
+COMPLETE_LOCALE = "zh_Hans"
+IGNORE = ["tests/*", "*/tests/*", "migrations/*", "*/migrations/*", "conftest.py"]
+_VOLATILE = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re.MULTILINE)
+
+
+@contextmanager
+def _in_directory(path: Path) -> Iterator[None]:
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def _catalogue(locale: str) -> Path:
+    return Path(settings.PACKAGE_DIR) / "locale" / locale / "LC_MESSAGES" / "django.po"
+
+
+def _stable(text: str) -> str:
+    return _VOLATILE.sub("", text)
+
+
+def _make_messages() -> None:
+    with _in_directory(Path(settings.PACKAGE_DIR)):
+        call_command(
+            "makemessages",
+            locale=LOCALES,
+            domain="django",
+            ignore_patterns=IGNORE,
+            no_location=True,
+            no_obsolete=True,
+            verbosity=0,
+        )
+
+
+def untranslated(path: Path) -> list[str]:
+    """msgids of a catalogue whose translation is empty or fuzzy."""
+    problems: list[str] = []
+    text = path.read_text(encoding="utf-8")
+    for block in text.split("\n\n"):
+        lines = block.strip().splitlines()
+        if not any(line.startswith("msgid ") for line in lines):
+            continue
+        msgid = _joined(lines, "msgid")
+        if not msgid:
+            continue  # the header
+        fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in lines)
+        msgstrs = [_joined(lines, key) for key in ("msgstr", "msgstr[0]", "msgstr[1]")]
+        if fuzzy or not any(msgstrs) or ("msgid_plural" in block and not all(msgstrs[1:])):
+            problems.append(msgid)
+    return problems
+
+
+def _joined(lines: list[str], key: str) -> str:
+    collected: list[str] = []
+    taking = False
+    for line in lines:
+        if line.startswith(f"{key} "):
+            taking = True
+            collected.append(line[len(key) + 1 :].strip().strip('"'))
+        elif taking and line.startswith('"'):
+            collected.append(line.strip().strip('"'))
+        else:
+            taking = False if collected else taking
+    return "".join(collected)
+
+
+class Command(BaseCommand):
+    help = "Update (--update) or check (--check) the zh_Hans and en translation catalogues."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        group = parser.add_mutually_exclusive_group(required=True)
+        group.add_argument("--update", action="store_true")
+        group.add_argument("--check", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if shutil.which("xgettext") is None:
+            raise CommandError("GNU gettext is missing: run `make setup` (apt-get install gettext).")
+        if options["update"]:
+            _make_messages()
+            call_command("compilemessages", ignore_patterns=[".venv"], verbosity=0)
+            missing = untranslated(_catalogue(COMPLETE_LOCALE))
+            self.stdout.write(
+                f"catalogues updated; {len(missing)} zh_Hans messages still need a translation"
+            )
+            return
+        self._check()
+
+    def _check(self) -> None:
+        locale_dir = Path(settings.PACKAGE_DIR) / "locale"
+        with tempfile.TemporaryDirectory() as scratch:
+            saved = Path(scratch) / "locale"
+            shutil.copytree(locale_dir, saved)
+            committed = {loc: _stable(_catalogue(loc).read_text(encoding="utf-8"))
+                         for loc in LOCALES if _catalogue(loc).exists()}
+            try:
+                _make_messages()
+                fresh = {loc: _stable(_catalogue(loc).read_text(encoding="utf-8"))
+                         for loc in LOCALES}
+            finally:
+                shutil.rmtree(locale_dir)
+                shutil.copytree(saved, locale_dir)
+        stale = [loc for loc in LOCALES if committed.get(loc) != fresh[loc]]
+        if stale:
+            raise CommandError(
+                f"translation catalogues out of date ({', '.join(stale)}): run `make messages`,"
+                " translate, and commit."
+            )
+        missing = untranslated(_catalogue(COMPLETE_LOCALE))
+        if missing:
+            shown = "; ".join(missing[:10])
+            raise CommandError(f"{len(missing)} zh_Hans messages lack a translation: {shown}")
+        result = subprocess.run(
+            ["msgfmt", "--check", "-o", os.devnull, str(_catalogue(COMPLETE_LOCALE))],
+            capture_output=True, text=True, check=False,
+        )
+        if result.returncode != 0:
+            raise CommandError(f"msgfmt rejects the zh_Hans catalogue: {result.stderr.strip()}")
+        self.stdout.write("translation catalogues are current and complete")
