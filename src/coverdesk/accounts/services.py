@@ -249,3 +249,34 @@ def departments_ensure_defaults(*, acting_user: User | None = None) -> list[Depa
             )
         departments.append(department)
     return departments
+
+
+@transaction.atomic
+def department_head_set(
+    *, department: Department, head: User | None, acting_user: User | None
+) -> Department:
+    """Name who heads a department: they receive its yellow and red warnings."""
+    department = Department.objects.select_for_update().get(pk=department.pk)
+    if department.head_id == (head.pk if head else None):
+        return department
+    before = department.head_id
+    department.head = head
+    department.save(update_fields=["head", "updated_at"])
+    audit_record(action="department.head_set", actor=acting_user, subject=department,
+                 before={"head": before}, after={"head": head.pk if head else None})
+    return department
+
+
+@transaction.atomic
+def user_manager_set(*, user: User, manager: User | None, acting_user: User | None) -> User:
+    if manager is not None and manager.pk == user.pk:
+        raise ValidationFailed.for_field("manager", "not_self", _("A user cannot manage themself."))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.manager_id == (manager.pk if manager else None):
+        return user
+    before = user.manager_id
+    user.manager = manager
+    user.save(update_fields=["manager"])
+    audit_record(action="user.manager_set", actor=acting_user, subject=user,
+                 before={"manager": before}, after={"manager": manager.pk if manager else None})
+    return user

@@ -128,7 +128,8 @@ def test_bad_token_requests_name_the_field_and_write_nothing(name, expires_at, f
 
 
 @pytest.mark.django_db
-def test_user_create_enforces_the_password_policy_and_unique_names():
+def test_user_create_enforces_the_password_policy_and_unique_names(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     admin = make_user("admin")
     with pytest.raises(ValidationFailed) as excinfo:
         user_create(username="newclerk", password="short", acting_user=admin, roles=["clerk"])
