@@ -256,16 +256,21 @@ class _Channels:
         if message.channel == Channel.EMAIL:
             if self._mail is None:
                 self._mail = get_connection(fail_silently=False)
-            self._mail.open()  # no-op when open; reopens after a failed attempt
-            email = email_build(
-                outbox_id=message.pk,
-                to=message.address,
-                subject=message.subject,
-                body=message.body,
-                connection=self._mail,
-            )
-            if self._mail.send_messages([email]) != 1:
-                raise DeliveryError("the mail backend accepted no message")
+            try:
+                self._mail.open()  # no-op while open
+                email = email_build(
+                    outbox_id=message.pk,
+                    to=message.address,
+                    subject=message.subject,
+                    body=message.body,
+                    connection=self._mail,
+                )
+                if self._mail.send_messages([email]) != 1:
+                    raise DeliveryError("the mail backend accepted no message")
+            except EXPECTED_SEND_ERRORS:
+                # The connection may be half-broken: the next message starts a fresh one.
+                self.close()
+                raise
         elif message.channel == Channel.SMS:
             if self._sms is None:
                 self._sms = sms_adapter_load()
@@ -274,11 +279,12 @@ class _Channels:
             raise ValueError(f"channel {message.channel!r} is not delivered by the worker")
 
     def close(self) -> None:
-        if self._mail is not None:
+        mail, self._mail = self._mail, None
+        if mail is not None:
             try:
-                self._mail.close()
+                mail.close()
             except EXPECTED_SEND_ERRORS as exc:
-                # Every message of the batch was already accepted; only the goodbye failed.
+                # What was accepted stays accepted; only the goodbye failed.
                 logger.warning("closing the mail connection failed: %s", exc)
 
 
@@ -313,11 +319,13 @@ def outbox_deliver_batch(*, now: datetime | None = None, batch_size: int | None 
     counts = {"sent": 0, "retried": 0, "failed": 0}
     started = time.monotonic()
     unexpected: BaseException | None = None
+    due = Message.objects.filter(status=MessageStatus.PENDING, next_attempt_at__lte=moment)
+    if not due.exists():
+        # An idle worker reads the partial index and takes no write lock (SQLite has one).
+        return 0
     with transaction.atomic():
         claimed = list(
-            Message.objects.select_for_update(skip_locked=True)
-            .filter(status=MessageStatus.PENDING, next_attempt_at__lte=moment)
-            .order_by("next_attempt_at", "id")[:size]
+            due.select_for_update(skip_locked=True).order_by("next_attempt_at", "id")[:size]
         )
         if not claimed:
             return 0

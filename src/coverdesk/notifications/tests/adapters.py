@@ -40,3 +40,21 @@ class UnreachableEmailBackend(BaseEmailBackend):
 class RejectingEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         raise smtplib.SMTPRecipientsRefused({"x@example.test": (550, b"no such user")})
+
+
+class FlakyEmailBackend(BaseEmailBackend):
+    """The first connection breaks on its first message; later connections work."""
+
+    connections = 0
+    delivered: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        FlakyEmailBackend.connections += 1
+        self.number = FlakyEmailBackend.connections
+
+    def send_messages(self, email_messages):
+        if self.number == 1:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        FlakyEmailBackend.delivered.extend(m.to[0] for m in email_messages)
+        return len(email_messages)

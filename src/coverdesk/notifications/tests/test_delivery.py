@@ -209,3 +209,26 @@ def test_a_bug_in_a_channel_propagates_after_keeping_what_was_sent(
         "KeyError: 'provider_config'",
     )
     assert sms.next_attempt_at > NOW
+
+
+@pytest.mark.django_db
+def test_after_a_broken_mail_connection_the_next_message_gets_a_fresh_one(make_recipient, settings):
+    # given a mail server that drops the first connection
+    settings.EMAIL_BACKEND = f"{ADAPTERS}.FlakyEmailBackend"
+    adapters.FlakyEmailBackend.connections = 0
+    adapters.FlakyEmailBackend.delivered = []
+    first_user, second_user = make_recipient(), make_recipient()
+    (first,) = _send([first_user], [Channel.EMAIL], now=NOW - timedelta(minutes=1))
+    (second,) = _send([second_user], [Channel.EMAIL])
+    # when one batch delivers both
+    assert outbox_deliver_batch(now=NOW, batch_size=10) == 2
+    # then the first is retried later and the second went out over a new connection
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.last_error) == (
+        "pending",
+        "SMTPServerDisconnected: Connection unexpectedly closed",
+    )
+    assert second.status == "sent"
+    assert adapters.FlakyEmailBackend.delivered == [second_user.email]
+    assert adapters.FlakyEmailBackend.connections == 2
