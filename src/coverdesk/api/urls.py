@@ -5,6 +5,8 @@ from ninja import NinjaAPI
 from coverdesk.api.accounts.apis import router as accounts_router
 from coverdesk.api.audit.apis import router as audit_router
 from coverdesk.api.errors import install_error_handlers
+from coverdesk.api.notifications.apis import router as notifications_router
+from coverdesk.api.parties.apis import router as parties_router
 from coverdesk.api.system.apis import router as system_router
 
 api = NinjaAPI(
@@ -22,3 +24,5 @@ install_error_handlers(api)
 api.add_router("", system_router)
 api.add_router("", accounts_router)
 api.add_router("", audit_router)
+api.add_router("", notifications_router)
+api.add_router("", parties_router)

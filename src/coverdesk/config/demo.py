@@ -88,13 +88,15 @@ def demo_load() -> DemoReport:
     return report
 
 
-def _wire_heads(departments: dict[str, Department], users: dict[str, User],
-                report: DemoReport) -> None:
+def _wire_heads(
+    departments: dict[str, Department], users: dict[str, User], report: DemoReport
+) -> None:
     admin = users["admin"]
     for code, username in (("claims", "head"), ("management", "manager")):
         if departments[code].head_id is None:
-            department_head_set(department=departments[code], head=users[username],
-                                acting_user=admin)
+            department_head_set(
+                department=departments[code], head=users[username], acting_user=admin
+            )
             report.add(f"head of {code}")
     for username, manager in (("adjuster", "head"), ("surveyor", "head"), ("head", "manager")):
         if users[username].manager_id is None:
@@ -114,9 +116,15 @@ def _customer(users: dict[str, User], report: DemoReport) -> None:
             address="广州市越秀区",
             notes="航空保险服务项目 2025–2026：H145 ×2、H175 ×1",
         )
-        contact_add(party_id=party.pk, acting_user=users["admin"], name="郑联络员",
-                    title="装备保障科", phone="13800138000",
-                    email="liaison@demo-police.invalid", is_primary=True)
+        contact_add(
+            party_id=party.pk,
+            acting_user=users["admin"],
+            name="郑联络员",
+            title="装备保障科",
+            phone="13800138000",
+            email="liaison@demo-police.invalid",
+            is_primary=True,
+        )
         report.add(f"customer {CUSTOMER_NAME}")
     if not CustomerAccess.objects.filter(user=users["customer"]).exists():
         customer_access_grant(user=users["customer"], party=party, acting_user=users["admin"])

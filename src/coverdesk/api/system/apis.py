@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from django.db import DatabaseError, connection
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
