@@ -262,8 +262,13 @@ def department_head_set(
     before = department.head_id
     department.head = head
     department.save(update_fields=["head", "updated_at"])
-    audit_record(action="department.head_set", actor=acting_user, subject=department,
-                 before={"head": before}, after={"head": head.pk if head else None})
+    audit_record(
+        action="department.head_set",
+        actor=acting_user,
+        subject=department,
+        before={"head": before},
+        after={"head": head.pk if head else None},
+    )
     return department
 
 
@@ -277,6 +282,11 @@ def user_manager_set(*, user: User, manager: User | None, acting_user: User | No
     before = user.manager_id
     user.manager = manager
     user.save(update_fields=["manager"])
-    audit_record(action="user.manager_set", actor=acting_user, subject=user,
-                 before={"manager": before}, after={"manager": manager.pk if manager else None})
+    audit_record(
+        action="user.manager_set",
+        actor=acting_user,
+        subject=user,
+        before={"manager": before},
+        after={"manager": manager.pk if manager else None},
+    )
     return user
