@@ -190,6 +190,7 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # filebased backend only
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Coverdesk <noreply@coverdesk.invalid>")
 COVERDESK_SMS_ADAPTER = env_str(
     "COVERDESK_SMS_ADAPTER", "coverdesk.notifications.channels.LoggingSmsAdapter"

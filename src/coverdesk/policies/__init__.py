@@ -1,0 +1,1 @@
+"""policies: see docs/architecture.md (layer placeholder until its capability lands)."""

@@ -1,0 +1,1 @@
+"""reports: see docs/architecture.md (layer placeholder until its capability lands)."""

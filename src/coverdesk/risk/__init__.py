@@ -1,0 +1,1 @@
+"""risk: see docs/architecture.md (layer placeholder until its capability lands)."""

@@ -1,0 +1,1 @@
+"""servicedesk: see docs/architecture.md (layer placeholder until its capability lands)."""

@@ -1,0 +1,1 @@
+"""sla: see docs/architecture.md (layer placeholder until its capability lands)."""
