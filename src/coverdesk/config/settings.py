@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "coverdesk.accounts",
     "coverdesk.audit",
     "coverdesk.notifications",
+    "coverdesk.sla",
     "coverdesk.parties",
     "coverdesk.web",
     "coverdesk.api",

@@ -1,0 +1,3 @@
+"""Business calendars and their versions."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Standards, clocks, events and follow-ups."""
+
+__all__: list[str] = []
