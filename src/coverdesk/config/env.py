@@ -77,7 +77,7 @@ def database_from_url(url: str, *, var_dir: Path | str) -> dict[str, Any]:
                 # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at
                 # BEGIN so read-then-write transactions queue on busy_timeout instead of failing.
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                " PRAGMA foreign_keys=ON;",
+                " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
