@@ -1,8 +1,25 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from coverdesk.web.accounts import views as accounts
+from coverdesk.web.audit import views as audit
+from coverdesk.web.inbox import views as inbox
+from coverdesk.web.parties import views as parties
 
 app_name = "web"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="base.html"), name="home"),
-    path("accounts/login/", TemplateView.as_view(template_name="base.html"), name="login"),
+    path("", inbox.home, name="home"),
+    path("inbox/<int:message_id>/read/", inbox.message_read, name="message_read"),
+    path("inbox/read-all/", inbox.inbox_read_all, name="inbox_read_all"),
+    path("accounts/login/", accounts.login_view, name="login"),
+    path("accounts/logout/", accounts.logout_view, name="logout"),
+    path("accounts/language/", accounts.set_language, name="set_language"),
+    path("accounts/tokens/", accounts.token_list, name="token_list"),
+    path("accounts/tokens/new/", accounts.token_create, name="token_create"),
+    path("accounts/tokens/<int:token_id>/revoke/", accounts.token_revoke, name="token_revoke"),
+    path("customers/", parties.party_list, name="party_list"),
+    path("customers/<int:party_id>/", parties.party_detail, name="party_detail"),
+    path("customers/<int:party_id>/reveal/", parties.party_reveal, name="party_reveal"),
+    path("users/", accounts.user_list, name="user_list"),
+    path("audit/", audit.audit_list, name="audit_list"),
+    path("audit/verify/", audit.audit_verify, name="audit_verify"),
 ]

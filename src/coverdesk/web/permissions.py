@@ -1,0 +1,65 @@
+"""Who may open which page. The navigation menu and the views use the same predicates, so a
+user sees a menu entry exactly when the page behind it answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django_htmx.http import HttpResponseClientRedirect
+
+from coverdesk.accounts.roles import user_is_customer
+
+Predicate = Callable[[Any], bool]
+
+
+def is_signed_in(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def is_staff_member(user: Any) -> bool:
+    """Staff of the company: everyone signed in except customers' representatives."""
+    return is_signed_in(user) and not user_is_customer(user)
+
+
+def has_permission(permission: str) -> Predicate:
+    def check(user: Any) -> bool:
+        return is_signed_in(user) and bool(user.has_perm(permission))
+
+    check.__name__ = f"has_{permission.replace('.', '_')}"
+    return check
+
+
+can_view_parties = has_permission("parties.view_party")
+can_view_pii = has_permission("parties.view_pii")
+can_view_users = has_permission("accounts.view_user")
+can_view_audit = has_permission("audit.view_auditentry")
+can_manage_tokens = is_staff_member
+
+ViewFunc = Callable[..., HttpResponse]
+
+
+def page_access(predicate: Predicate) -> Callable[[ViewFunc], ViewFunc]:
+    """Anonymous visitors go to the login page; signed-in users without the right get 403."""
+
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not is_signed_in(request.user):
+                if getattr(request, "htmx", False):
+                    # A fragment request whose session ran out: send the whole page to login.
+                    return HttpResponseClientRedirect(resolve_url(settings.LOGIN_URL))
+                return redirect_to_login(request.get_full_path())
+            if not predicate(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
