@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -93,13 +92,13 @@ def role_user(db):
 
 
 @pytest.fixture
-def browser_page(live_server):
+def browser_page(live_server, monkeypatch):
     """A Playwright page in Debian's chromium, pointed at the live server."""
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run `make setup` as root or apt-get install chromium")
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
     # around it are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -123,3 +122,6 @@ def browser_page(live_server):
         finally:
             context.close()
             browser.close()
+            # ORM calls made while the loop ran may have opened connections of their own;
+            # left open, they keep PostgreSQL from dropping the test database.
+            connections.close_all()

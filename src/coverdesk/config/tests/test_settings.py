@@ -12,7 +12,9 @@ COVERDESK = str(Path(sys.executable).with_name("coverdesk"))
 
 
 def _run(env_changes, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERDESK_", "DEBUG"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("COVERDESK_", "DEBUG", "DJANGO_"))
+    }
     env.pop("DATABASE_URL", None)
     env.update(env_changes)
     return subprocess.run(

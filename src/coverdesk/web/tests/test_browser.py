@@ -1,7 +1,6 @@
 """One journey in a real browser: sign in, read a message, switch language, sign out."""
 
 import pytest
-from django.db import connections
 
 from coverdesk.accounts.models import User
 from coverdesk.accounts.tests.factories import TEST_PASSWORD, make_user
@@ -12,15 +11,7 @@ from coverdesk.notifications.services import notification_send
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_sign_in_read_a_message_switch_language_and_sign_out(browser_page):
-    try:
-        _journey(browser_page)
-    finally:
-        # The ORM calls of the journey ran beside Playwright's event loop on a connection of
-        # their own; left open, it stops PostgreSQL from dropping the test database.
-        connections.close_all()
-
-
-def _journey(page):
+    page = browser_page
     # given
     user = make_user("adjuster", username="zhou.adjuster", first_name="周", last_name="")
     notification_send(
