@@ -70,8 +70,13 @@ def untranslated(path: Path) -> list[str]:
         if not msgid:
             continue  # the header
         fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in lines)
-        msgstrs = [_joined(lines, key) for key in ("msgstr", "msgstr[0]", "msgstr[1]")]
-        if fuzzy or not any(msgstrs) or ("msgid_plural" in block and not all(msgstrs[1:])):
+        if "msgid_plural" in block:
+            # Every plural form the catalogue carries (zh_Hans has one) must be filled.
+            forms = [line.split(" ", 1)[0] for line in lines if line.startswith("msgstr[")]
+            translated = bool(forms) and all(_joined(lines, form) for form in forms)
+        else:
+            translated = bool(_joined(lines, "msgstr"))
+        if fuzzy or not translated:
             problems.append(msgid)
     return problems
 
