@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.commands.makemessages import Command as MakeMessagesCommand
 
 LOCALES = ["zh_Hans", "en"]
 COMPLETE_LOCALE = "zh_Hans"
@@ -45,10 +46,16 @@ def _stable(text: str) -> str:
     return _VOLATILE.sub("", text)
 
 
+class _MakeMessages(MakeMessagesCommand):
+    # A guessed ("fuzzy") translation of a similar string is worse than none: it reads as
+    # done. New strings arrive empty and the check names them.
+    msgmerge_options = [*MakeMessagesCommand.msgmerge_options, "--no-fuzzy-matching"]
+
+
 def _make_messages() -> None:
     with _in_directory(Path(settings.PACKAGE_DIR)):
         call_command(
-            "makemessages",
+            _MakeMessages(),
             locale=LOCALES,
             domain="django",
             ignore_patterns=IGNORE,
