@@ -55,6 +55,8 @@ __all__ = [
     "instant_after",
     "measure_between",
     "spec_problems",
+    "window_format",
+    "window_parse",
     "windows_problems",
 ]
 
@@ -142,6 +144,38 @@ def windows_problems(windows: Sequence[Window]) -> list[str]:
             problems.append(f"window {opening:%H:%M}-{closing:%H:%M} overlaps or is out of order")
         previous_end = max(previous_end, end)
     return problems
+
+
+def _clock_parse(text: str) -> time:
+    hours, _sep, minutes = text.strip().partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2):
+        raise ValueError(f"{text!r} is not a time of day (HH:MM)")
+    h, m = int(hours), int(minutes)
+    if (h, m) == (24, 0):
+        return _MIDNIGHT
+    if h > 23 or m > 59:
+        raise ValueError(f"{text!r} is not a time of day (HH:MM)")
+    return time(h, m)
+
+
+def window_parse(value: str | Sequence[str]) -> Window:
+    """A window from "08:30-12:00" or ["08:30", "12:00"]; "24:00" ends at midnight."""
+    if isinstance(value, str):
+        opening, sep, closing = value.partition("-")
+        if not sep:
+            raise ValueError(f"{value!r} is not a window (HH:MM-HH:MM)")
+        parts: Sequence[str] = (opening, closing)
+    else:
+        parts = value
+    if len(parts) != 2 or not all(isinstance(p, str) for p in parts):
+        raise ValueError(f"{value!r} is not a window (HH:MM-HH:MM)")
+    return _clock_parse(parts[0]), _clock_parse(parts[1])
+
+
+def window_format(window: Window) -> list[str]:
+    """["08:30", "12:00"], the stored form; a window ending at midnight ends "24:00"."""
+    opening, closing = window
+    return [f"{opening:%H:%M}", "24:00" if closing == _MIDNIGHT else f"{closing:%H:%M}"]
 
 
 def spec_problems(spec: CalendarSpec) -> list[str]:
@@ -316,7 +350,13 @@ class CompiledCalendar:
             min(spec.published_through, LIMIT_LAST_DAY) + timedelta(days=1), _MIDNIGHT, self.tz
         )
         self._lock = threading.Lock()
-        self._table = _Table(spec, self.tz, *self._clamped(first_day, last_day))
+        if spec.always_open:
+            # Every instant counts: the arithmetic needs no table; keep a one-day stub.
+            full_day = ((_MIDNIGHT, _MIDNIGHT),)
+            stub = CalendarSpec(spec.timezone, (full_day,) * 7, {}, spec.published_through)
+            self._table = _Table(stub, self.tz, *self._clamped(first_day, first_day))
+        else:
+            self._table = _Table(spec, self.tz, *self._clamped(first_day, last_day))
 
     # Range management ---------------------------------------------------------------------
 

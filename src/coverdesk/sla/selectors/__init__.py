@@ -1,0 +1,1 @@
+"""Reads of the sla app, one module per concern."""
