@@ -28,19 +28,20 @@ from coverdesk.parties.services import contact_add, customer_access_grant, party
 DEMO_PASSWORD = "coverdesk-demo"
 CUSTOMER_NAME = "广州市公安局指挥中心警务航空队"
 
-# username → (role, first name, last name, language)
-DEMO_USERS: list[tuple[str, str, str, str]] = [
-    ("admin", RoleCode.ADMIN, "管理员", "系统"),
-    ("broker", RoleCode.BROKER, "经纪人", "李"),
-    ("clerk", RoleCode.CLERK, "保全员", "王"),
-    ("agent", RoleCode.AGENT, "客服", "陈"),
-    ("adjuster", RoleCode.ADJUSTER, "理赔", "张"),
-    ("surveyor", RoleCode.SURVEYOR, "查勘", "刘"),
-    ("backoffice", RoleCode.BACKOFFICE, "后台", "黄"),
-    ("head", RoleCode.HEAD, "部门负责人", "赵"),
-    ("manager", RoleCode.MANAGER, "项目经理", "周"),
-    ("auditor", RoleCode.AUDITOR, "审计", "吴"),
-    ("customer", RoleCode.CUSTOMER, "航空队联络员", "郑"),
+# username → (role, full name). Chinese names are kept whole in first_name: the family name
+# comes first and there is no space, which first/last splitting would get wrong.
+DEMO_USERS: list[tuple[str, str, str]] = [
+    ("admin", RoleCode.ADMIN, "系统管理员"),
+    ("broker", RoleCode.BROKER, "李明"),
+    ("clerk", RoleCode.CLERK, "王芳"),
+    ("agent", RoleCode.AGENT, "陈静"),
+    ("adjuster", RoleCode.ADJUSTER, "张伟"),
+    ("surveyor", RoleCode.SURVEYOR, "刘洋"),
+    ("backoffice", RoleCode.BACKOFFICE, "黄磊"),
+    ("head", RoleCode.HEAD, "赵强"),
+    ("manager", RoleCode.MANAGER, "周敏"),
+    ("auditor", RoleCode.AUDITOR, "吴刚"),
+    ("customer", RoleCode.CUSTOMER, "郑海"),
 ]
 
 
@@ -58,7 +59,7 @@ def demo_load() -> DemoReport:
     departments = {d.code: d for d in departments_ensure_defaults()}
     users = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in DEMO_USERS])}
     admin = users.get("admin")
-    for username, role, first_name, last_name in DEMO_USERS:
+    for username, role, full_name in DEMO_USERS:
         if username in users:
             continue
         department_code = ROLE_DEPARTMENT.get(role)
@@ -68,8 +69,7 @@ def demo_load() -> DemoReport:
             password=DEMO_PASSWORD,
             validate=False,
             acting_user=admin,
-            first_name=first_name,
-            last_name=last_name,
+            first_name=full_name,
             email=f"{username}@demo.coverdesk.invalid",
             department=departments[department_code] if department_code else None,
             roles=[role],
@@ -119,7 +119,7 @@ def _customer(users: dict[str, User], report: DemoReport) -> None:
         contact_add(
             party_id=party.pk,
             acting_user=users["admin"],
-            name="郑联络员",
+            name="郑海",
             title="装备保障科",
             phone="13800138000",
             email="liaison@demo-police.invalid",

@@ -28,7 +28,7 @@ def test_loading_the_demo_twice_changes_nothing():
 def test_every_demo_login_works_with_its_role():
     demo_load()
     client = Client()
-    for username, role, _first, _last in DEMO_USERS:
+    for username, role, _name in DEMO_USERS:
         user = User.objects.get(username=username)
         assert user.check_password(DEMO_PASSWORD), username
         assert list(user.groups.values_list("name", flat=True)) == [role]
