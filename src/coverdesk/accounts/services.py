@@ -290,3 +290,9 @@ def user_manager_set(*, user: User, manager: User | None, acting_user: User | No
         after={"manager": manager.pk if manager else None},
     )
     return user
+
+
+@transaction.atomic
+def logout_record(*, user: User) -> None:
+    """Signing out closes the session; the operation log keeps when."""
+    audit_record(action="session.logout", actor=user, subject=user)

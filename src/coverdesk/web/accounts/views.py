@@ -21,6 +21,7 @@ from coverdesk.accounts.services import (
     api_token_create,
     api_token_revoke,
     login_attempt_record,
+    logout_record,
     user_language_set,
 )
 from coverdesk.core.exceptions import ApplicationError
@@ -67,6 +68,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        logout_record(user=request.user)
     logout(request)
     return redirect(settings.LOGOUT_REDIRECT_URL)
 

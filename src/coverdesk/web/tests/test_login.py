@@ -165,7 +165,7 @@ def test_logout_by_get_is_refused_and_keeps_the_session(signed_in):
 @pytest.mark.django_db
 def test_logout_by_post_ends_the_session(signed_in):
     # given
-    client, _user = signed_in("clerk")
+    client, user = signed_in("clerk")
     # when
     response = client.post(reverse("web:logout"))
     # then
@@ -173,6 +173,7 @@ def test_logout_by_post_ends_the_session(signed_in):
     assert response["Location"] == reverse("web:login")
     assert _signed_in_user_id(client) is None
     assert client.get(reverse("web:home")).status_code == 302
+    assert AuditEntry.objects.filter(action="session.logout", actor=user).count() == 1
 
 
 @pytest.mark.django_db
