@@ -8,6 +8,21 @@ from datetime import datetime
 from typing import Any
 
 GENESIS_HASH = "0" * 64
+# The entry's fields that its hash covers, in the order they are stored.
+CANONICAL_FIELDS = (
+    "sequence",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "subject_type",
+    "subject_id",
+    "result",
+    "before",
+    "after",
+    "request_id",
+    "client_address",
+)
 
 
 def canonical_content(

@@ -5,7 +5,12 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from coverdesk.audit.hashing import GENESIS_HASH, canonical_content, chain_hash
+from coverdesk.audit.hashing import (
+    CANONICAL_FIELDS,
+    GENESIS_HASH,
+    canonical_content,
+    chain_hash,
+)
 from coverdesk.audit.models import AuditChainHead, AuditEntry
 
 
@@ -55,20 +60,7 @@ def audit_chain_verify() -> ChainReport:
             return ChainReport(verified, expected_sequence, "missing")
         if entry.previous_hash != previous_hash:
             return ChainReport(verified, entry.sequence, "link")
-        content = canonical_content(
-            sequence=entry.sequence,
-            occurred_at=entry.occurred_at,
-            actor_id=entry.actor_id,
-            actor_label=entry.actor_label,
-            action=entry.action,
-            subject_type=entry.subject_type,
-            subject_id=entry.subject_id,
-            result=entry.result,
-            before=entry.before,
-            after=entry.after,
-            request_id=entry.request_id,
-            client_address=entry.client_address,
-        )
+        content = canonical_content(**{name: getattr(entry, name) for name in CANONICAL_FIELDS})
         if chain_hash(previous_hash, content) != entry.entry_hash:
             return ChainReport(verified, entry.sequence, "content")
         previous_hash = entry.entry_hash

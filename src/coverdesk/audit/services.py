@@ -59,36 +59,23 @@ def audit_record(
     # The head row lock serialises appends: concurrent writers wait here and never fork.
     head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
     sequence = head.sequence + 1
-    content = canonical_content(
-        sequence=sequence,
-        occurred_at=occurred_at,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        action=action,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        result=str(result),
-        before=before_json,
-        after=after_json,
-        request_id=ctx.request_id,
-        client_address=ctx.client_address,
-    )
-    entry_hash = chain_hash(head.entry_hash, content)
+    fields: dict[str, Any] = {
+        "sequence": sequence,
+        "occurred_at": occurred_at,
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "result": str(result),
+        "before": before_json,
+        "after": after_json,
+        "request_id": ctx.request_id,
+        "client_address": ctx.client_address,
+    }
+    entry_hash = chain_hash(head.entry_hash, canonical_content(**fields))
     entry = AuditEntry.objects.create(
-        sequence=sequence,
-        occurred_at=occurred_at,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        action=action,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        result=str(result),
-        before=before_json,
-        after=after_json,
-        request_id=ctx.request_id,
-        client_address=ctx.client_address,
-        previous_hash=head.entry_hash,
-        entry_hash=entry_hash,
+        **fields, previous_hash=head.entry_hash, entry_hash=entry_hash
     )
     head.sequence, head.entry_hash = sequence, entry_hash
     head.save(update_fields=["sequence", "entry_hash"])
