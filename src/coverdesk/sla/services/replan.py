@@ -67,9 +67,14 @@ def sla_clocks_replan_for_calendars(
     total = 0
     for calendar in Calendar.objects.all():
         current = calendar_version_current(code=calendar.code)
-        stale = SlaClock.objects.filter(
-            state__in=OPEN_STATES, calendar_version__calendar=calendar
-        ).exclude(calendar_version=current)
+        older = list(
+            CalendarVersion.objects.filter(calendar=calendar)
+            .exclude(pk=current.pk)
+            .values_list("pk", flat=True)
+        )
+        if not older:
+            continue
+        stale = SlaClock.objects.filter(state__in=OPEN_STATES, calendar_version_id__in=older)
         while True:
             if connection.vendor == "sqlite" and not stale.exists():
                 break
