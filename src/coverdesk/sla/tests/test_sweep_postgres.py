@@ -70,7 +70,8 @@ def _assert_each_event_once(count):
 def _waiting_for(table):
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(DISTINCT pid) FROM pg_locks WHERE relation = %s::regclass AND NOT granted",
+            "SELECT count(DISTINCT pid) FROM pg_locks"
+            " WHERE relation = %s::regclass AND NOT granted",
             [table],
         )
         return cursor.fetchone()[0]
