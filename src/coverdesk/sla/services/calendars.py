@@ -79,10 +79,10 @@ class _Day:
 
 def _locked_calendar(calendar_code: str) -> Calendar:
     calendar = calendar_get(code=calendar_code)
-    # The row lock serialises edits of one calendar, so version numbers never collide.
-    return (
-        Calendar.objects.select_for_update().select_related("current_version").get(pk=calendar.pk)
-    )
+    # The row lock serialises edits of one calendar, so version numbers never collide. No join
+    # here: after waiting for the lock, PostgreSQL re-reads the locked row but not a joined one,
+    # so the current version is read by its own query, after the lock.
+    return Calendar.objects.select_for_update().get(pk=calendar.pk)
 
 
 def _current_version(calendar: Calendar) -> CalendarVersion:

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from coverdesk.accounts.models import User
 from coverdesk.core.exceptions import ApplicationError
 from coverdesk.sla.selectors.calendars import (
+    CalendarNotFound,
     calendar_days,
     calendar_get,
     calendar_list,
@@ -59,6 +60,8 @@ class Command(BaseCommand):
             {"import": self._import, "show": self._show, "list": self._list}[options["action"]](
                 options
             )
+        except CalendarNotFound as exc:
+            raise CommandError(f"--calendar: {exc.message}", returncode=BAD_INPUT) from exc
         except ApplicationError as exc:
             for problem in exc.fields:
                 self.stderr.write(f"{problem.field}: {problem.message}")
