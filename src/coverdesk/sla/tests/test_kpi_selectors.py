@@ -14,61 +14,22 @@ from coverdesk.sla.selectors.kpis import (
     kpi_rows,
     kpi_table,
 )
-from coverdesk.sla.services.clocks import (
-    sla_clock_cancel,
-    sla_clock_pause,
-    sla_clock_start,
-    sla_clock_stop,
-)
+from coverdesk.sla.services.clocks import sla_clock_stop
 from coverdesk.sla.tests.clock_factories import at, make_team
+from coverdesk.sla.tests.kpi_factories import GENERAL, NOVEMBER_AS_OF, clock_start, make_november
 
 pytestmark = pytest.mark.django_db
 
 NOVEMBER = KpiPeriod(2026, 11)
-AS_OF = at(2026, 12, 2, 12)
-GENERAL = "service.question.general"  # 1 working day
-REGISTRATION = "claims.registration"  # 1 working day
-# 2026-11-02 09:00 + 1 WD = 11-03 17:30: 7 h + 7.5 h = 52,200 business seconds allowed.
+AS_OF = NOVEMBER_AS_OF
 A_SHARE = Decimal("0.5862")  # stopped 11-03 10:00: 8.5 h used
 B_SHARE = Decimal("1.0345")  # stopped 11-04 09:00: 15 h used
 
 
-def _start(code, assignee, now, subject="S-1"):
-    return sla_clock_start(
-        subject=("claims.claim", subject),
-        standard_code=code,
-        assignee=assignee,
-        acting_user=assignee,
-        now=now,
-    )
-
-
 @pytest.fixture
 def november(db):
-    """The adjuster's and a colleague's November, all in claims:
-    A met, B late, C open past due, G paused (pending); D due in November, stopped late in
-    December; E due in December; F cancelled."""
     team = make_team()
-    adjuster, stranger = team.adjuster, team.stranger
-    a = _start(GENERAL, adjuster, at(2026, 11, 2, 9), "A")
-    sla_clock_stop(clock_id=a.pk, acting_user=adjuster, now=at(2026, 11, 3, 10))
-    b = _start(GENERAL, adjuster, at(2026, 11, 2, 9), "B")
-    sla_clock_stop(clock_id=b.pk, acting_user=adjuster, now=at(2026, 11, 4, 9))
-    _start(REGISTRATION, adjuster, at(2026, 11, 9, 9), "C")
-    g = _start(REGISTRATION, adjuster, at(2026, 11, 16, 9), "G")
-    sla_clock_pause(
-        clock_id=g.pk,
-        reason="waiting for materials",
-        acting_user=adjuster,
-        now=at(2026, 11, 16, 10),
-    )
-    d = _start(GENERAL, stranger, at(2026, 11, 27, 9), "D")
-    sla_clock_stop(clock_id=d.pk, acting_user=stranger, now=at(2026, 12, 1, 9))
-    _start(GENERAL, team.head, at(2026, 11, 30, 9), "E")
-    f = _start(GENERAL, adjuster, at(2026, 11, 5, 9), "F")
-    sla_clock_cancel(
-        clock_id=f.pk, reason="withdrawn", acting_user=adjuster, now=at(2026, 11, 5, 10)
-    )
+    make_november(team)
     return team
 
 
@@ -237,7 +198,7 @@ def test_a_year_period_and_filters(november):
 
 
 def test_unassigned_clocks_have_their_own_row(db):
-    clock = _start(GENERAL, None, at(2026, 11, 2, 9))
+    clock = clock_start(GENERAL, None, at(2026, 11, 2, 9))
     sla_clock_stop(clock_id=clock.pk, acting_user=None, now=at(2026, 11, 2, 10))
 
     rows = kpi_rows(period=NOVEMBER, group_by="person", as_of=AS_OF)
