@@ -350,6 +350,7 @@ class CompiledCalendar:
             min(spec.published_through, LIMIT_LAST_DAY) + timedelta(days=1), _MIDNIGHT, self.tz
         )
         self._lock = threading.Lock()
+        self._instants: dict[int, datetime] = {}
         if spec.always_open:
             # Every instant counts: the arithmetic needs no table; keep a one-day stub.
             full_day = ((_MIDNIGHT, _MIDNIGHT),)
@@ -357,6 +358,12 @@ class CompiledCalendar:
             self._table = _Table(stub, self.tz, *self._clamped(first_day, first_day))
         else:
             self._table = _Table(spec, self.tz, *self._clamped(first_day, last_day))
+
+    def _day_instant(self, epoch: int) -> datetime:
+        value = datetime.fromtimestamp(epoch, self.tz)
+        if len(self._instants) < 200_000:
+            self._instants[epoch] = value
+        return value
 
     # Range management ---------------------------------------------------------------------
 
@@ -566,7 +573,9 @@ def _business_add(cal: CompiledCalendar, q: int, r: int, add: int) -> tuple[int,
 def _working_day_close(cal: CompiledCalendar, q: int, amount: int) -> int:
     """Close of the last window of the amount-th working day after the day of q."""
     while True:
-        table = _day_table(cal, q)
+        table = cal._table
+        if not (table.lo <= q < table.hi):
+            table = _day_table(cal, q)
         day_index = bisect_right(table.day_starts, q) - 1
         k = bisect_right(table.wd_day, day_index) + amount - 1
         if k < len(table.wd_day):
@@ -618,10 +627,16 @@ def deadline_compute(
         pass  # no time allowed: due at the start
     elif cal.always_open:
         return Deadline(_datetime(cal, _always_open_day_end(cal, q, amount), 0), False)
-    elif unit is Unit.WORKING_DAYS:
-        q, r = _working_day_close(cal, q, amount), 0
     else:
-        q, r = _day_end_extended(cal, q, amount)[0], 0
+        # Day-aligned results come from a small set of instants: reuse their datetimes.
+        if unit is Unit.WORKING_DAYS:
+            q = _working_day_close(cal, q, amount)
+        else:
+            q = _day_end_extended(cal, q, amount)[0]
+        at = cal._instants.get(q)
+        if at is None:
+            at = cal._day_instant(q)
+        return Deadline(at, q > cal.published_end)
     at = datetime.fromtimestamp(q, cal.tz)
     if r:
         at = at.replace(microsecond=r)
