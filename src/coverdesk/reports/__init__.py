@@ -1,1 +1,2 @@
-"""reports: see docs/architecture.md (layer placeholder until its capability lands)."""
+"""reports: read-only report tables and their exports (Excel). Reports read the domains and the
+engines below them; nothing below imports reports."""
