@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'monthly timeliness evaluation',
                 'verbose_name_plural': 'monthly timeliness evaluations',
                 'ordering': ['-year', '-month'],
-                'permissions': [('view_kpis', 'Can view the timeliness KPIs and evaluations of every department'), ('view_department_kpis', 'Can view the timeliness KPIs and evaluations of their own department'), ('view_all_clocks', 'Can view every timeliness clock and warning'), ('view_department_clocks', 'Can view the timeliness clocks and warnings of their own department'), ('manage_evaluations', 'Can freeze timeliness evaluations and change their rule')],
+                'permissions': [('view_kpis', 'Can view the timeliness KPIs and evaluations of every department'), ('view_department_kpis', 'Can view the timeliness KPIs and evaluations of their own department'), ('view_all_clocks', 'Can view every timeliness clock and warning'), ('view_department_clocks', 'Can view the timeliness clocks and warnings of their own department'), ('manage_evaluations', 'Can freeze and re-freeze monthly timeliness evaluations')],
             },
         ),
         migrations.CreateModel(

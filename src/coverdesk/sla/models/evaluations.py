@@ -186,7 +186,7 @@ class MonthlyEvaluation(_Figures, BaseModel):
                 "view_department_clocks",
                 _("Can view the timeliness clocks and warnings of their own department"),
             ),
-            ("manage_evaluations", _("Can freeze timeliness evaluations and change their rule")),
+            ("manage_evaluations", _("Can freeze and re-freeze monthly timeliness evaluations")),
         ]
 
     def __str__(self) -> str:

@@ -43,7 +43,9 @@ from coverdesk.sla.services.clocks import moment_of
 
 __all__ = [
     "EVALUATION_JOB_SECONDS_DEFAULT",
+    "PERMISSION_CHANGE_RULE",
     "PERMISSION_MANAGE_EVALUATIONS",
+    "EvaluationRuleAdminOnly",
     "EvaluationsAdminOnly",
     "FreezeResult",
     "evaluation_job_register",
@@ -56,6 +58,7 @@ __all__ = [
 ]
 
 PERMISSION_MANAGE_EVALUATIONS = "sla.manage_evaluations"
+PERMISSION_CHANGE_RULE = "sla.change_evaluationrule"
 EVALUATION_JOB_SECONDS_DEFAULT = 3600
 POINTS_PLACES = Decimal("0.01")
 MAX_WORKING_DAY = 20
@@ -66,6 +69,11 @@ REASON_MAX_LENGTH = 1000
 class EvaluationsAdminOnly(PermissionDenied):
     default_code = "sla_evaluations_admin_only"
     default_message = _("Only a manager of timeliness evaluations may do this.")
+
+
+class EvaluationRuleAdminOnly(PermissionDenied):
+    default_code = "sla_evaluation_rule_admin_only"
+    default_message = _("Only an administrator of the evaluation rule may change it.")
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,11 @@ def _admin_check(acting_user: User | None) -> None:
         raise EvaluationsAdminOnly()
 
 
+def _rule_admin_check(acting_user: User) -> None:
+    if not acting_user.is_active or not acting_user.has_perm(PERMISSION_CHANGE_RULE):
+        raise EvaluationRuleAdminOnly()
+
+
 def rule_snapshot(rule: EvaluationRule) -> dict[str, Any]:
     return {
         "evaluation_working_day": rule.evaluation_working_day,
@@ -155,8 +168,9 @@ def evaluation_rule_update(
     acting_user: User,
     now: datetime | None = None,
 ) -> EvaluationRule:
-    """Change the evaluation rule; months frozen before keep the rule they were frozen by."""
-    _admin_check(acting_user)
+    """Change the evaluation rule (`sla.change_evaluationrule`); months frozen before keep the
+    rule they were frozen by."""
+    _rule_admin_check(acting_user)
     moment = moment_of(now)
     errors: list[FieldError] = []
     if not isinstance(evaluation_working_day, int) or not (

@@ -22,6 +22,7 @@ from coverdesk.sla.selectors.evaluations import (
 from coverdesk.sla.selectors.kpis import KpiPeriod, KpiRow, kpi_figures
 from coverdesk.sla.services.clocks import sla_clock_stop
 from coverdesk.sla.services.evaluations import (
+    EvaluationRuleAdminOnly,
     EvaluationsAdminOnly,
     evaluation_rule_update,
     monthly_evaluation_freeze,
@@ -57,7 +58,9 @@ def november(team):
 
 @pytest.fixture
 def evaluator(role_user):
-    return grant(role_user("manager"))
+    manager = role_user("manager")
+    grant(manager, "change_evaluationrule")
+    return grant(manager)
 
 
 # The day ----------------------------------------------------------------------------------
@@ -473,7 +476,17 @@ def test_rule_update_names_every_bad_field_and_changes_nothing(evaluator):
 
 
 def test_rule_update_needs_the_permission(role_user):
-    with pytest.raises(EvaluationsAdminOnly):
+    freezer = grant(role_user("manager"))  # freezing months is not changing the rule
+    with pytest.raises(EvaluationRuleAdminOnly):
+        evaluation_rule_update(
+            evaluation_working_day=3,
+            calendar_code="cn-mainland",
+            star_metric="on_time_rate",
+            star_min_clocks=5,
+            penalty_points_per_breach="1",
+            acting_user=freezer,
+        )
+    with pytest.raises(EvaluationRuleAdminOnly):
         evaluation_rule_update(
             evaluation_working_day=3,
             calendar_code="cn-mainland",
