@@ -35,6 +35,7 @@ from coverdesk.sla.calculations import (
 from coverdesk.sla.engine import CompiledCalendar, Unit, deadline_compute, instant_after
 from coverdesk.sla.engine import measure_between as engine_measure_between
 from coverdesk.sla.models import (
+    CalendarVersion,
     ClockKind,
     SegmentKind,
     SlaClock,
@@ -186,23 +187,21 @@ def _segment_open(
     )
 
 
-def clock_begin(
+def clock_build(
     *,
     subject_type: str,
     subject_id: str,
     version: SlaStandardVersion,
+    calendar_version: CalendarVersion,
+    cal: CompiledCalendar,
     kind: str,
     parent: SlaClock | None,
     assignee: User | None,
     department: Department | None,
     customer_updates: bool,
-    acting_user: User | None,
     now: datetime,
 ) -> SlaClock:
-    """Insert a running clock on the calendar's current version with its first segment. The
-    caller writes the audit entry."""
-    calendar_version = calendar_version_current(code=version.calendar.code)
-    cal = calendar_compiled(version_id=calendar_version.pk)
+    """A running clock planned from `now`, not yet saved."""
     unit = version.unit
     deadline = deadline_compute(cal, start=now, amount=version.amount, unit=unit)
     allowed = max(0, engine_measure_between(cal, unit=unit, start=now, end=deadline.at))
@@ -228,6 +227,38 @@ def clock_begin(
     yellow = threshold_measure(allowed, Decimal(version.yellow_ratio))
     clock.warn_at = instant_after(cal, unit=threshold_unit(unit), start=now, measure=yellow)
     clock.next_event_at = next_event_at(clock, version_steps(version), cal)
+    return clock
+
+
+def clock_begin(
+    *,
+    subject_type: str,
+    subject_id: str,
+    version: SlaStandardVersion,
+    kind: str,
+    parent: SlaClock | None,
+    assignee: User | None,
+    department: Department | None,
+    customer_updates: bool,
+    acting_user: User | None,
+    now: datetime,
+) -> SlaClock:
+    """Insert a running clock on the calendar's current version with its first segment. The
+    caller writes the audit entry."""
+    calendar_version = calendar_version_current(code=version.calendar.code)
+    clock = clock_build(
+        subject_type=subject_type,
+        subject_id=subject_id,
+        version=version,
+        calendar_version=calendar_version,
+        cal=calendar_compiled(version_id=calendar_version.pk),
+        kind=kind,
+        parent=parent,
+        assignee=assignee,
+        department=department,
+        customer_updates=customer_updates,
+        now=now,
+    )
     clock.save()
     _segment_open(clock, SegmentKind.RUNNING, now=now, acting_user=acting_user)
     return clock

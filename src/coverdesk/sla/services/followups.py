@@ -5,13 +5,14 @@ daily progress update to the customer that re-arms until the work is done."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coverdesk.accounts.models import User
+from coverdesk.accounts.models import Department, User
 from coverdesk.audit.services import audit_record
 from coverdesk.core.exceptions import (
     Conflict,
@@ -20,10 +21,21 @@ from coverdesk.core.exceptions import (
     PermissionDenied,
     ValidationFailed,
 )
-from coverdesk.sla.models import ClockKind, ProgressReport, RectificationReport, SlaClock
+from coverdesk.sla.engine import CompiledCalendar
+from coverdesk.sla.models import (
+    CalendarVersion,
+    ClockKind,
+    ProgressReport,
+    RectificationReport,
+    SegmentKind,
+    SlaClock,
+    SlaClockSegment,
+    SlaStandardVersion,
+)
+from coverdesk.sla.selectors.calendars import calendar_compiled, calendar_version_current
 from coverdesk.sla.selectors.clocks import management_users, standard_version_current
 from coverdesk.sla.services.clocks import (
-    clock_begin,
+    clock_build,
     clock_finish,
     clock_locked,
     clock_snapshot,
@@ -64,31 +76,82 @@ class ReportNotFound(NotFound):
     default_message = _("Rectification report not found.")
 
 
+def _followup_assignee(
+    kind: str, parent_assignee_id: int | None, head_id: int | None
+) -> int | None:
+    """The progress report and the customer update fall to the parent's assignee, the
+    rectification report to the department head; each falls back to the other."""
+    if kind == ClockKind.RECTIFICATION_REPORT:
+        return head_id or parent_assignee_id
+    return parent_assignee_id or head_id
+
+
 def followup_open(
     *, parent: SlaClock, kind: str, acting_user: User | None, now: datetime
 ) -> SlaClock:
-    """Start a follow-up clock of `parent`. The progress report and the customer update fall
-    to the parent's assignee, the rectification report to the department head; each falls
-    back to the other when one is missing. The caller writes the audit entry."""
-    version = standard_version_current(code=FOLLOWUP_STANDARDS[kind], now=now)
-    department = parent.department
-    head = department.head if department is not None else None
-    if kind == ClockKind.RECTIFICATION_REPORT:
-        assignee = head or parent.assignee
-    else:
-        assignee = parent.assignee or head
-    return clock_begin(
-        subject_type=parent.subject_type,
-        subject_id=parent.subject_id,
-        version=version,
-        kind=kind,
-        parent=parent,
-        assignee=assignee,
-        department=department,
-        customer_updates=False,
-        acting_user=acting_user,
-        now=now,
+    """Start one follow-up clock of `parent`. The caller writes the audit entry."""
+    (clock,) = followups_open_many(
+        parents_and_kinds=[(parent, kind)], now=now, acting_user=acting_user
     )
+    return clock
+
+
+def followups_open_many(
+    *,
+    parents_and_kinds: Sequence[tuple[SlaClock, str]],
+    now: datetime,
+    acting_user: User | None = None,
+) -> list[SlaClock]:
+    """Start follow-up clocks on the subjects of their parents, in two inserts (clocks, then
+    their first segments), looking up each standard, calendar and department head once. The
+    caller writes the audit entry."""
+    versions: dict[str, SlaStandardVersion] = {}
+    calendars: dict[str, tuple[CalendarVersion, CompiledCalendar]] = {}
+    department_ids = {parent.department_id for parent, _kind in parents_and_kinds}
+    heads = dict(
+        Department.objects.filter(
+            pk__in=[pk for pk in department_ids if pk is not None]
+        ).values_list("pk", "head_id")
+    )
+    clocks: list[SlaClock] = []
+    for parent, kind in parents_and_kinds:
+        version = versions.get(kind)
+        if version is None:
+            version = versions[kind] = standard_version_current(
+                code=FOLLOWUP_STANDARDS[kind], now=now
+            )
+        code = version.calendar.code
+        if code not in calendars:
+            calendar_version = calendar_version_current(code=code)
+            calendars[code] = (calendar_version, calendar_compiled(version_id=calendar_version.pk))
+        calendar_version, cal = calendars[code]
+        head_id = heads.get(parent.department_id) if parent.department_id else None
+        clock = clock_build(
+            subject_type=parent.subject_type,
+            subject_id=parent.subject_id,
+            version=version,
+            calendar_version=calendar_version,
+            cal=cal,
+            kind=kind,
+            parent=parent,
+            assignee=None,
+            department=None,
+            customer_updates=False,
+            now=now,
+        )
+        clock.assignee_id = _followup_assignee(kind, parent.assignee_id, head_id)
+        clock.department_id = parent.department_id
+        clocks.append(clock)
+    if not clocks:
+        return clocks
+    SlaClock.objects.bulk_create(clocks)
+    SlaClockSegment.objects.bulk_create(
+        SlaClockSegment(
+            clock=clock, kind=SegmentKind.RUNNING, started_at=now, acting_user=acting_user
+        )
+        for clock in clocks
+    )
+    return clocks
 
 
 def customer_update_open(*, parent: SlaClock, acting_user: User | None, now: datetime) -> SlaClock:

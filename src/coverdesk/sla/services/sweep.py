@@ -26,11 +26,12 @@ from coverdesk.audit.services import audit_record
 from coverdesk.notifications.choices import Channel
 from coverdesk.notifications.services import notification_send
 from coverdesk.sla.calculations import ESCALATION, RED, YELLOW, EventStep
+from coverdesk.sla.engine import CompiledCalendar
 from coverdesk.sla.models import Audience, ClockKind, SlaClock, SlaEvent, SlaStandardVersion
 from coverdesk.sla.selectors.calendars import calendar_compiled
 from coverdesk.sla.selectors.clocks import management_users
 from coverdesk.sla.services.clocks import moment_of, next_event_at, step_instant, version_steps
-from coverdesk.sla.services.followups import followup_open
+from coverdesk.sla.services.followups import followups_open_many
 
 logger = logging.getLogger(__name__)
 
@@ -74,31 +75,33 @@ def sweep_batch(*, now: datetime, batch_size: int) -> tuple[int, int]:
         return 0, 0
     with transaction.atomic():
         clocks = list(
-            due.select_for_update(skip_locked=True, of=("self",))
-            .select_related("assignee")
-            .order_by("next_event_at", "id")[:batch_size]
+            due.select_for_update(skip_locked=True, of=("self",)).order_by("next_event_at", "id")[
+                :batch_size
+            ]
         )
         if not clocks:
             return 0, 0
         versions = _versions_for(clocks)
         steps = {pk: version_steps(version) for pk, version in versions.items()}
+        calendars = _Calendars()
         passed: list[_Due] = []
         for clock in clocks:
             clock.standard_version = versions[clock.standard_version_id]
-            passed.extend(_advance(clock, steps[clock.standard_version_id], now))
+            cal = calendars.get(clock.calendar_version_id)
+            passed.extend(_advance(clock, steps[clock.standard_version_id], cal, now))
             clock.updated_at = now
-        SlaClock.objects.bulk_update(
-            clocks, ["stage", "next_event_at", "breached_at", "updated_at"]
-        )
+        _clocks_update(clocks)
         inserted = _events_insert(passed, now=now)
-        effects = _Effects(now=now)
         fired = [item for item in passed if _key(item) in inserted]
-        followups: list[int] = []
+        effects = _Effects(now=now, calendars=calendars, fired=fired)
         for item in fired:
             effects.notify(item)
-            created = _followup_for(item, now=now)
-            if created is not None:
-                followups.append(created.pk)
+        wanted = [
+            (item.clock, kind)
+            for item in fired
+            if (kind := _followup_kind(item.clock, item.step)) is not None
+        ]
+        followups = [clock.pk for clock in followups_open_many(parents_and_kinds=wanted, now=now)]
         if fired:
             audit_record(
                 action="sla.sweep.fire",
@@ -130,9 +133,23 @@ def _versions_for(clocks: Sequence[SlaClock]) -> dict[int, SlaStandardVersion]:
     }
 
 
-def _advance(clock: SlaClock, steps: list[EventStep], now: datetime) -> list[_Due]:
+class _Calendars:
+    """Compiled calendars by version id for one batch (one lookup per version, not per row)."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, CompiledCalendar] = {}
+
+    def get(self, version_id: int) -> CompiledCalendar:
+        compiled = self._by_id.get(version_id)
+        if compiled is None:
+            compiled = self._by_id[version_id] = calendar_compiled(version_id=version_id)
+        return compiled
+
+
+def _advance(
+    clock: SlaClock, steps: list[EventStep], cal: CompiledCalendar, now: datetime
+) -> list[_Due]:
     """Every step the clock has passed by `now`, in order; moves its stage past them."""
-    cal = calendar_compiled(version_id=clock.calendar_version_id)
     passed: list[_Due] = []
     while clock.stage < len(steps):
         step = steps[clock.stage]
@@ -147,41 +164,103 @@ def _advance(clock: SlaClock, steps: list[EventStep], now: datetime) -> list[_Du
     return passed
 
 
+def _clocks_update(clocks: Sequence[SlaClock]) -> None:
+    """Write the moved-on clocks: on PostgreSQL one UPDATE over arrays, elsewhere one
+    statement per row (bulk_update's CASE expressions cost more than the rest of the batch)."""
+    if not clocks:
+        return
+    table = connection.ops.quote_name(SlaClock._meta.db_table)
+    # Only the table name (from the model) is formatted in; every value is a parameter.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS c SET stage = v.stage, next_event_at = v.next_event_at,"  # noqa: S608
+                " breached_at = v.breached_at, updated_at = v.updated_at"
+                " FROM unnest(%s::bigint[], %s::integer[], %s::timestamptz[], %s::timestamptz[],"
+                " %s::timestamptz[]) AS v(id, stage, next_event_at, breached_at, updated_at)"
+                " WHERE c.id = v.id",
+                [
+                    [clock.pk for clock in clocks],
+                    [clock.stage for clock in clocks],
+                    [clock.next_event_at for clock in clocks],
+                    [clock.breached_at for clock in clocks],
+                    [clock.updated_at for clock in clocks],
+                ],
+            )
+            return
+        adapt = connection.ops.adapt_datetimefield_value
+        cursor.executemany(
+            f"UPDATE {table} SET stage = %s, next_event_at = %s, breached_at = %s,"  # noqa: S608
+            " updated_at = %s WHERE id = %s",
+            [
+                (
+                    clock.stage,
+                    adapt(clock.next_event_at),
+                    adapt(clock.breached_at),
+                    adapt(clock.updated_at),
+                    clock.pk,
+                )
+                for clock in clocks
+            ],
+        )
+
+
 def _key(item: _Due) -> tuple[int, str, int]:
     return (item.clock.pk, item.step.kind, item.step.level)
 
 
 def _events_insert(items: Sequence[_Due], *, now: datetime) -> dict[tuple[int, str, int], int]:
-    """Insert the events; a key already recorded is skipped. Returns inserted key -> id."""
-    inserted: dict[tuple[int, str, int], int] = {}
+    """Insert the events; a key already recorded is skipped (ON CONFLICT DO NOTHING). Returns
+    inserted key -> id: only these fire."""
+    if not items:
+        return {}
     table = connection.ops.quote_name(SlaEvent._meta.db_table)
-    adapt = connection.ops.adapt_datetimefield_value
-    fired_at = adapt(now)
-    for offset in range(0, len(items), _INSERT_CHUNK):
-        chunk = items[offset : offset + _INSERT_CHUNK]
-        params: list[Any] = []
-        for item in chunk:
-            params += [item.clock.pk, item.step.kind, item.step.level]
-            params += [adapt(item.scheduled_at), fired_at]
-        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
-        # Only the table name (from the model) is formatted in; every value is a parameter.
-        sql = (
-            f"INSERT INTO {table} (clock_id, kind, level, scheduled_at, fired_at)"  # noqa: S608
-            f" VALUES {values}"
-            " ON CONFLICT (clock_id, kind, level) DO NOTHING RETURNING id, clock_id, kind, level"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for event_id, clock_id, kind, level in cursor.fetchall():
-                inserted[(int(clock_id), str(kind), int(level))] = int(event_id)
-    return inserted
+    returning = (
+        " ON CONFLICT (clock_id, kind, level) DO NOTHING RETURNING id, clock_id, kind, level"
+    )
+    rows: list[tuple[Any, ...]] = []
+    # Only the table name (from the model) is formatted in; every value is a parameter.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} (clock_id, kind, level, scheduled_at, fired_at)"  # noqa: S608
+                " SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::smallint[],"
+                " %s::timestamptz[], %s::timestamptz[])" + returning,
+                [
+                    [item.clock.pk for item in items],
+                    [item.step.kind for item in items],
+                    [item.step.level for item in items],
+                    [item.scheduled_at for item in items],
+                    [now] * len(items),
+                ],
+            )
+            rows.extend(cursor.fetchall())
+        else:
+            adapt = connection.ops.adapt_datetimefield_value
+            for offset in range(0, len(items), _INSERT_CHUNK):
+                chunk = items[offset : offset + _INSERT_CHUNK]
+                params: list[Any] = []
+                for item in chunk:
+                    params += [item.clock.pk, item.step.kind, item.step.level]
+                    params += [adapt(item.scheduled_at), adapt(now)]
+                values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+                cursor.execute(
+                    f"INSERT INTO {table} (clock_id, kind, level, scheduled_at, fired_at)"  # noqa: S608
+                    f" VALUES {values}" + returning,
+                    params,
+                )
+                rows.extend(cursor.fetchall())
+    return {(int(c), str(k), int(lv)): int(pk) for pk, c, k, lv in rows}
 
 
 class _Effects:
     """Notifications for fired events, with the people looked up once per batch."""
 
-    def __init__(self, *, now: datetime) -> None:
+    def __init__(self, *, now: datetime, calendars: _Calendars, fired: Sequence[_Due]) -> None:
         self.now = now
+        self.calendars = calendars
+        ids = {item.clock.assignee_id for item in fired if item.clock.assignee_id is not None}
+        self._assignees: dict[int, User] = User.objects.in_bulk(ids) if ids else {}
         self._heads: dict[int, User | None] = {}
         self._management: list[User] | None = None
 
@@ -203,7 +282,7 @@ class _Effects:
         people: list[User] = []
         for audience in audiences:
             if audience == Audience.ASSIGNEE:
-                assignee = clock.assignee
+                assignee = self._assignees.get(clock.assignee_id or 0)
                 if assignee is not None and assignee.is_active:
                     people.append(assignee)
             elif audience == Audience.DEPARTMENT_HEAD:
@@ -217,11 +296,14 @@ class _Effects:
     def notify(self, item: _Due) -> None:
         clock, step = item.clock, item.step
         version = clock.standard_version
-        recipients = self.recipients(clock, _audiences(version, step))
+        audiences = _audiences(version, step)
+        if not audiences:
+            return  # the standard tells nobody at this step
+        recipients = self.recipients(clock, audiences)
         if not recipients:
             logger.warning("sla clock %s: %s event has nobody to tell", clock.pk, step.kind)
             return
-        cal = calendar_compiled(version_id=clock.calendar_version_id)
+        cal = self.calendars.get(clock.calendar_version_id)
         notification_send(
             recipients=recipients,
             template=TEMPLATES[step.kind],
@@ -235,7 +317,7 @@ class _Effects:
                 "kind": clock.kind,
                 "level": step.level,
                 "due_at": timezone.localtime(clock.due_at, cal.tz).strftime("%Y-%m-%d %H:%M"),
-                "assignee": str(clock.assignee) if clock.assignee_id else "",
+                "assignee": str(self._assignees.get(clock.assignee_id or 0) or ""),
                 "followup": _followup_kind(clock, step) or "",
             },
             channels=CHANNELS,
@@ -262,10 +344,3 @@ def _followup_kind(clock: SlaClock, step: EventStep) -> str | None:
     if step.kind == RED and version.rectification_followup:
         return ClockKind.RECTIFICATION_REPORT
     return None
-
-
-def _followup_for(item: _Due, *, now: datetime) -> SlaClock | None:
-    kind = _followup_kind(item.clock, item.step)
-    if kind is None:
-        return None
-    return followup_open(parent=item.clock, kind=kind, acting_user=None, now=now)
