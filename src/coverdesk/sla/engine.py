@@ -395,7 +395,13 @@ class CompiledCalendar:
     def _cover_instant(self, epoch: int) -> None:
         """Make the table cover the local day of `epoch`, with a year of margin."""
         table = self._table
-        day = datetime.fromtimestamp(epoch, self.tz).date()
+        try:
+            day = datetime.fromtimestamp(epoch, self.tz).date()
+        except (OverflowError, OSError, ValueError):
+            raise CalendarRangeError(
+                f"epoch second {epoch} is outside the supported days"
+                f" {LIMIT_FIRST_DAY} to {LIMIT_LAST_DAY}"
+            ) from None
         span = table.last_day - table.first_day
         margin = max(timedelta(days=366), span)
         if epoch < table.lo:
@@ -614,12 +620,38 @@ def deadline_compute(
         unit = _UNIT_BY_VALUE.get(unit) or Unit(unit)
     if amount.__class__ is not int or amount < 0:
         amount = _check_amount(amount)
-    q, r = _instant(cal, start, "start")
+    # The common cases inline (this runs for every deadline a service computes): a start in the
+    # calendar's own zone inside the table, and business time that stays inside it.
+    table = cal._table
+    base = table.base
+    if start.tzinfo is cal.tz and base is not None:
+        delta = start - base
+        q = delta.days * 86400 + delta.seconds + table.lo
+        r = delta.microseconds
+        if not (table.lo + 86400 <= q < table.hi - 86400):
+            q, r = _instant(cal, start, "start")
+    else:
+        q, r = _instant(cal, start, "start")
     if unit is Unit.BUSINESS_HOURS or unit is Unit.BUSINESS_MINUTES:
         add = amount * 3600 if unit is Unit.BUSINESS_HOURS else amount * 60
         if cal.always_open:
             return Deadline(_datetime(cal, q + add, r), False)
-        q, r = _business_add(cal, q, r, add)
+        table = cal._table
+        if add and table.lo <= q < table.last_end:
+            i = bisect_right(table.win_end, q)
+            begin = table.win_start[i]
+            if q > begin or (q == begin and r):
+                target = table.cum_start[i] + q - begin + add
+            else:
+                target, r = table.cum_start[i] + add, 0
+            if target + (1 if r else 0) <= table.total:
+                # Without a remainder a deadline on a window's end is that end (bisect_left).
+                j = bisect_right(table.cum_end, target) if r else bisect_left(table.cum_end, target)
+                q = table.win_start[j] + target - table.cum_start[j]
+            else:
+                q, r = _business_add(cal, q, r, add)
+        else:
+            q, r = _business_add(cal, q, r, add)
     elif unit is Unit.NATURAL_HOURS or unit is Unit.NATURAL_MINUTES:
         add = amount * 3600 if unit is Unit.NATURAL_HOURS else amount * 60
         return Deadline(_datetime(cal, q + add, r), False)
