@@ -25,6 +25,28 @@ class MenuEntry:
 
 MENU: tuple[MenuEntry, ...] = (
     MenuEntry("home", _("Inbox"), "inbox", permissions.is_signed_in, frozenset({"home"})),
+    # Timeliness (sla)
+    MenuEntry(
+        "sla_tasks",
+        _("My tasks"),
+        "check",
+        permissions.can_view_sla_tasks,
+        frozenset({"sla_tasks"}),
+    ),
+    MenuEntry(
+        "sla_followups",
+        _("Follow-up reports"),
+        "eye",
+        permissions.can_view_sla_tasks,
+        frozenset({"sla_followups", "sla_progress_report", "sla_rectification_report"}),
+    ),
+    MenuEntry(
+        "sla_board",
+        _("Department board"),
+        "people",
+        permissions.can_view_sla_board,
+        frozenset({"sla_board"}),
+    ),
     MenuEntry(
         "party_list",
         _("Customers"),
@@ -41,6 +63,20 @@ MENU: tuple[MenuEntry, ...] = (
         "shield",
         permissions.can_view_audit,
         frozenset({"audit_list"}),
+    ),
+    MenuEntry(
+        "sla_standards",
+        _("Timeliness standards"),
+        "badge",
+        permissions.can_view_standards,
+        frozenset({"sla_standards", "sla_standard_detail"}),
+    ),
+    MenuEntry(
+        "sla_calendars",
+        _("Business calendars"),
+        "globe",
+        permissions.can_manage_calendars,
+        frozenset({"sla_calendars", "sla_calendar_detail"}),
     ),
     MenuEntry(
         "token_list",

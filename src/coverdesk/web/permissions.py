@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 
-from coverdesk.accounts.roles import user_is_customer
+from coverdesk.accounts.roles import user_is_customer, user_roles
 
 Predicate = Callable[[Any], bool]
 
@@ -63,3 +63,26 @@ def page_access(predicate: Predicate) -> Callable[[ViewFunc], ViewFunc]:
         return wrapped
 
     return decorator
+
+
+# ---- Timeliness (sla) pages -------------------------------------------------------------------
+# Until the sla app defines named permissions for these pages, access follows the roles:
+# heads, management and auditors oversee departments; administrators keep the calendars.
+# Superusers pass every check.
+
+
+def has_any_role(*roles: str) -> Predicate:
+    def check(user: Any) -> bool:
+        return is_signed_in(user) and (user.is_superuser or bool(user_roles(user) & set(roles)))
+
+    check.__name__ = "has_role_" + "_or_".join(roles)
+    return check
+
+
+can_view_sla_tasks = is_staff_member
+can_view_sla_board = has_any_role("head", "manager", "auditor")
+can_view_sla_all_departments = has_any_role("manager", "auditor")
+can_manage_calendars = has_any_role("admin")
+can_view_standards = has_any_role("admin", "head", "manager", "auditor")
+# The standards service itself demands this permission; the page asks for the same.
+can_change_standards = has_permission("sla.change_slastandard")

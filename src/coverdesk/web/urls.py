@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from coverdesk.web.accounts import views as accounts
 from coverdesk.web.audit import views as audit
@@ -22,4 +22,5 @@ urlpatterns = [
     path("users/", accounts.user_list, name="user_list"),
     path("audit/", audit.audit_list, name="audit_list"),
     path("audit/verify/", audit.audit_verify, name="audit_verify"),
+    path("sla/", include("coverdesk.web.sla.urls")),
 ]

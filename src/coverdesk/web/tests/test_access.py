@@ -31,6 +31,12 @@ PAGES = {
     "web:user_list":    (200, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403),
     "web:audit_list":   (200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403),
     "web:token_list":   (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    # timeliness (sla); the rest of its pages and actions: test_sla_access.py
+    "web:sla_tasks":     (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    "web:sla_followups": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    "web:sla_board":     (403, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403),
+    "web:sla_standards": (200, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403),
+    "web:sla_calendars": (200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
 }  # fmt: skip
 
 # POST actions  admin broker clerk agent adjuster surveyor backoffice head manager auditor customer
