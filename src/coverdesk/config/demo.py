@@ -19,6 +19,7 @@ from coverdesk.accounts.services import (
     user_create,
     user_manager_set,
 )
+from coverdesk.config.demo_sla import demo_sla_load
 from coverdesk.notifications.choices import Channel
 from coverdesk.notifications.services import notification_send
 from coverdesk.parties.choices import PartyKind
@@ -78,6 +79,7 @@ def demo_load() -> DemoReport:
         report.add(f"user {username}")
     _wire_heads(departments, users, report)
     _customer(users, report)
+    demo_sla_load(report)
     notification_send(
         recipients=list(users.values()),
         template="welcome",
