@@ -38,6 +38,25 @@ logger = logging.getLogger(__name__)
 TEMPLATES = {YELLOW: "sla_yellow", RED: "sla_red", ESCALATION: "sla_escalation"}
 CHANNELS = (Channel.IN_APP, Channel.EMAIL)
 DEFAULT_BATCH_SIZE = 500
+# What the sweep reads of a clock (a narrower row is the cheaper half of a batch).
+_SWEEP_FIELDS = (
+    "subject_type",
+    "subject_id",
+    "kind",
+    "standard_version",
+    "calendar_version",
+    "assignee",
+    "department",
+    "state",
+    "resumed_at",
+    "consumed",
+    "allowed",
+    "warn_at",
+    "due_at",
+    "stage",
+    "next_event_at",
+    "breached_at",
+)
 _INSERT_CHUNK = 900
 
 
@@ -75,9 +94,9 @@ def sweep_batch(*, now: datetime, batch_size: int) -> tuple[int, int]:
         return 0, 0
     with transaction.atomic():
         clocks = list(
-            due.select_for_update(skip_locked=True, of=("self",)).order_by("next_event_at", "id")[
-                :batch_size
-            ]
+            due.select_for_update(skip_locked=True, of=("self",))
+            .only(*_SWEEP_FIELDS)
+            .order_by("next_event_at", "id")[:batch_size]
         )
         if not clocks:
             return 0, 0
