@@ -122,8 +122,8 @@ def _detail(
     month = month_value(request.GET.get("month"), today=timezone.localdate())
     picked = request.GET.get("day", "")
     forms_ = {
-        "day_form": DaySetForm(initial={"day": picked} if picked else None),
-        "remove_form": DayRemoveForm(initial={"day": picked} if picked else None),
+        "day_form": DaySetForm(initial={"date": picked} if picked else None),
+        "remove_form": DayRemoveForm(initial={"date": picked} if picked else None),
         "published_form": PublishedThroughForm(
             initial={"published_through": version.published_through}
         ),
@@ -184,7 +184,7 @@ def calendar_day_set_view(request: WebRequest, code: str) -> HttpResponse:
         try:
             version = calendar_day_set(
                 calendar_code=code,
-                day=data["day"],
+                day=data["date"],
                 kind=data["kind"],
                 windows=data["windows"],
                 note=data["note"],
@@ -194,7 +194,7 @@ def calendar_day_set_view(request: WebRequest, code: str) -> HttpResponse:
             form_apply_error(form, error)
         else:
             _changed(request, before, version)
-            return _back(code, data["day"])
+            return _back(code, data["date"])
     return _detail(request, code, bound={"day_form": form})
 
 
@@ -206,13 +206,13 @@ def calendar_day_remove_view(request: WebRequest, code: str) -> HttpResponse:
     if form.is_valid():
         try:
             version = calendar_day_remove(
-                calendar_code=code, day=form.cleaned_data["day"], acting_user=request.user
+                calendar_code=code, day=form.cleaned_data["date"], acting_user=request.user
             )
         except ApplicationError as error:
             form_apply_error(form, error)
         else:
             _changed(request, before, version)
-            return _back(code, form.cleaned_data["day"])
+            return _back(code, form.cleaned_data["date"])
     return _detail(request, code, bound={"remove_form": form})
 
 

@@ -135,7 +135,8 @@ def windows_parse(text: str) -> tuple[Window, ...]:
 
 
 class DaySetForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=date_input())
+    # Named as the calendar services name it, so their errors land beside it.
+    date = forms.DateField(label=_("Date"), widget=date_input())
     kind = forms.ChoiceField(label=_("Kind"), choices=DayKindChoices.choices)
     windows = forms.CharField(
         label=_("Working windows"),
@@ -152,7 +153,7 @@ class DaySetForm(forms.Form):
 
 
 class DayRemoveForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=date_input())
+    date = forms.DateField(label=_("Date"), widget=date_input())
 
 
 class PublishedThroughForm(forms.Form):

@@ -109,9 +109,9 @@ def _url(name, world):
 
 def _data(name):
     if name == "web:sla_calendar_day_set":
-        return {"day": "2026-10-10", "kind": "adjusted_working_day", "note": "补班"}
+        return {"date": "2026-10-10", "kind": "adjusted_working_day", "note": "补班"}
     if name == "web:sla_calendar_day_remove":
-        return {"day": "2026-02-14"}
+        return {"date": "2026-02-14"}
     if name == "web:sla_calendar_published_through":
         return {"published_through": "2027-01-31"}
     if name == "web:sla_standard_detail":
