@@ -37,6 +37,9 @@ __all__ = [
     "line_figures",
 ]
 
+# Sums come back unscaled from some backends (SQLite): put the places back.
+SHARE_SUM_PLACES = Decimal("0.0001")
+POINTS_PLACES = Decimal("0.01")
 _GROUP_KEYS = {
     EvaluationGroup.PERSON: "user_id",
     EvaluationGroup.DEPARTMENT: "department_id",
@@ -208,13 +211,13 @@ def evaluation_annual(
                 label_en=values["label_en_max"],
                 completed=values["completed"],
                 met=values["met"],
-                share_sum=values["share_sum"],
+                share_sum=Decimal(values["share_sum"]).quantize(SHARE_SUM_PLACES),
                 due=values["due"],
                 compliant=values["compliant"],
                 open_past_due=values["open_past_due"],
                 pending=values["pending"],
             ),
-            penalty_points=values["penalty_points"],
+            penalty_points=Decimal(values["penalty_points"]).quantize(POINTS_PLACES),
             months=values["n_months"],
             stars=values["n_stars"],
         )

@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from coverdesk.accounts.models import User
-from coverdesk.core.exceptions import NotFound, PermissionDenied
+from coverdesk.core.exceptions import NotFound
 from coverdesk.sla.calculations import ESCALATION, RED, YELLOW
 from coverdesk.sla.models import (
     Audience,
@@ -22,15 +22,10 @@ from coverdesk.sla.models import (
     SlaEventAcknowledgement,
     SlaStandardVersion,
 )
-from coverdesk.sla.selectors.worklists import (
-    PERMISSION_VIEW_ALL_CLOCKS,
-    PERMISSION_VIEW_DEPARTMENT_CLOCKS,
-    is_management,
-)
+from coverdesk.sla.selectors.worklists import clock_department_for_user, is_management
 
 __all__ = [
     "WarningNotFound",
-    "WarningsNotAllowed",
     "event_audiences",
     "event_get",
     "event_is_for",
@@ -42,11 +37,6 @@ __all__ = [
 class WarningNotFound(NotFound):
     default_code = "sla_warning_not_found"
     default_message = _("Warning not found.")
-
-
-class WarningsNotAllowed(PermissionDenied):
-    default_code = "sla_warnings_not_allowed"
-    default_message = _("You may not see the warnings of this department.")
 
 
 def event_audiences(version: SlaStandardVersion, *, kind: str, level: int) -> list[str]:
@@ -118,16 +108,7 @@ def warnings_of_department(
 ) -> QuerySet[SlaEvent]:
     """Every warning on the clocks of a department: any department (None: all) with
     `sla.view_all_clocks`, the user's own with `sla.view_department_clocks`."""
-    if not user.is_active:
-        raise WarningsNotAllowed()
-    if user.has_perm(PERMISSION_VIEW_ALL_CLOCKS):
-        scope = department_id
-    elif user.has_perm(PERMISSION_VIEW_DEPARTMENT_CLOCKS) and user.department_id is not None:
-        if department_id is not None and department_id != user.department_id:
-            raise WarningsNotAllowed()
-        scope = user.department_id
-    else:
-        raise WarningsNotAllowed()
+    scope = clock_department_for_user(user=user, department_id=department_id)
     events = SlaEvent.objects.all()
     if scope is not None:
         events = events.filter(clock__department_id=scope)

@@ -27,8 +27,10 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import gettext_lazy as _
 
 from coverdesk.accounts.models import User
+from coverdesk.core.exceptions import PermissionDenied
 from coverdesk.sla.calculations import share_used
 from coverdesk.sla.engine import Unit, measure_between
 from coverdesk.sla.models import ClockKind, RectificationReport, SlaClock
@@ -44,6 +46,8 @@ __all__ = [
     "PERMISSION_VIEW_DEPARTMENT_CLOCKS",
     "REPORT_KINDS",
     "ClockTime",
+    "ClocksNotAllowed",
+    "clock_department_for_user",
     "clock_time",
     "clock_times",
     "clock_visibility",
@@ -158,6 +162,26 @@ def clock_visibility(user: User) -> Q:
     if user.has_perm(PERMISSION_VIEW_DEPARTMENT_CLOCKS) and user.department_id is not None:
         return own | Q(department_id=user.department_id)
     return own
+
+
+class ClocksNotAllowed(PermissionDenied):
+    default_code = "sla_clocks_not_allowed"
+    default_message = _("You may not see the timeliness clocks of this department.")
+
+
+def clock_department_for_user(*, user: User, department_id: int | None) -> int | None:
+    """The department whose clocks (and warnings) `user` may list: any (None = all) with
+    `sla.view_all_clocks`; their own with `sla.view_department_clocks` (also the default).
+    Everyone else is refused."""
+    if not user.is_active:
+        raise ClocksNotAllowed()
+    if user.has_perm(PERMISSION_VIEW_ALL_CLOCKS):
+        return department_id
+    if user.has_perm(PERMISSION_VIEW_DEPARTMENT_CLOCKS) and user.department_id is not None:
+        if department_id is not None and department_id != user.department_id:
+            raise ClocksNotAllowed()
+        return user.department_id
+    raise ClocksNotAllowed()
 
 
 def clocks_of_subject_for_user(

@@ -220,7 +220,7 @@ def evaluation_rule_update(
     rule.calendar = calendar
     rule.star_metric = star_metric
     rule.star_min_clocks = star_min_clocks
-    rule.penalty_points_per_breach = points
+    rule.penalty_points_per_breach = points.quantize(POINTS_PLACES)
     rule.updated_by = acting_user
     after = rule_snapshot(rule)
     if after == before:

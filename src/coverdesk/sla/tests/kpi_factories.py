@@ -55,3 +55,34 @@ def make_november(team: Team) -> dict[str, SlaClock]:
         clock_id=clocks["F"].pk, reason="withdrawn", acting_user=adjuster, now=at(2026, 11, 5, 10)
     )
     return clocks
+
+
+# The timeliness permissions each role should hold (asked of accounts/roles.py). Until roles.py
+# carries them, `sla_role_permissions_ensure` grants them to the role groups of a test database.
+STAFF_ROLES = ("broker", "clerk", "agent", "adjuster", "surveyor", "backoffice", "head", "manager")
+SLA_READ = ["sla.view_calendar", "sla.view_slastandard"]
+SLA_ROLE_PERMISSIONS: dict[str, list[str]] = {
+    **{role: list(SLA_READ) for role in STAFF_ROLES},
+    "head": [*SLA_READ, "sla.view_department_clocks", "sla.view_department_kpis"],
+    "manager": [*SLA_READ, "sla.view_all_clocks", "sla.view_kpis", "sla.manage_evaluations"],
+    "auditor": [*SLA_READ, "sla.view_all_clocks", "sla.view_kpis"],
+    "admin": [
+        *SLA_READ,
+        "sla.change_calendar",
+        "sla.change_slastandard",
+        "sla.change_evaluationrule",
+    ],
+    "customer": [],
+}
+
+
+def sla_role_permissions_ensure() -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    for role, labels in SLA_ROLE_PERMISSIONS.items():
+        group = Group.objects.get(name=role)
+        for label in labels:
+            app_label, codename = label.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )

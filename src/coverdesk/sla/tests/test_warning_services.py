@@ -12,10 +12,10 @@ from coverdesk.core.exceptions import ValidationFailed
 from coverdesk.sla.models import SlaEvent, SlaEventAcknowledgement
 from coverdesk.sla.selectors.warnings import (
     WarningNotFound,
-    WarningsNotAllowed,
     warnings_of_department,
     warnings_of_user,
 )
+from coverdesk.sla.selectors.worklists import ClocksNotAllowed
 from coverdesk.sla.services.clocks import sla_clock_start
 from coverdesk.sla.services.standards import EscalationStep, StandardTerms, sla_standard_change
 from coverdesk.sla.services.sweep import sla_sweep
@@ -156,9 +156,9 @@ def test_a_department_view_by_permission(team, fired, role_user):
     assert len(warnings_of_department(user=head, department_id=team.claims.pk)) == 2
     assert len(warnings_of_department(user=overseer)) == 2
     assert len(warnings_of_department(user=overseer, department_id=clerk.department_id)) == 0
-    with pytest.raises(WarningsNotAllowed):
+    with pytest.raises(ClocksNotAllowed):
         warnings_of_department(user=head, department_id=clerk.department_id)
-    with pytest.raises(WarningsNotAllowed):
+    with pytest.raises(ClocksNotAllowed):
         warnings_of_department(user=clerk)
 
 
