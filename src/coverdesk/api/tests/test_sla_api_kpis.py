@@ -252,3 +252,20 @@ def test_bad_rule_names_the_field_and_changes_nothing(team, change, fields):
     assert (response.status_code, _fields(response)) == (422, fields)
     assert state() == before
     assert MonthlyEvaluation.objects.count() == 0
+
+
+def test_a_head_reads_the_lines_of_their_department(manager, team):
+    call(manager, "post", "/api/v1/sla/evaluations", {"period": "2026-11"})
+    sales_head = make_user("head", department=make_user("broker").department)
+    claims_head = client_for(make_user("head"))
+
+    claims = call(claims_head, "get", "/api/v1/sla/evaluations/2026-11").json()
+    sales = call(client_for(sales_head), "get", "/api/v1/sla/evaluations/2026-11").json()
+
+    assert [(line["group"], line["code"]) for line in claims["lines"]] == [
+        ("department", "claims"),
+        ("person", "adjuster"),
+        ("person", "stranger"),
+    ]
+    assert sales["lines"] == []
+    assert claims["breaches"] == sales["breaches"] == 3  # the month's totals are shared

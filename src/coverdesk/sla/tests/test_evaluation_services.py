@@ -24,6 +24,7 @@ from coverdesk.sla.services.clocks import sla_clock_stop
 from coverdesk.sla.services.evaluations import (
     EvaluationRuleAdminOnly,
     EvaluationsAdminOnly,
+    evaluation_job_register,
     evaluation_rule_update,
     monthly_evaluation_freeze,
     monthly_evaluation_refreeze,
@@ -554,3 +555,14 @@ def test_annual_group_names_the_field(db):
         evaluation_annual(year=2026, group="team")
 
     assert [(f.field, f.rule) for f in caught.value.fields] == [("group", "choice")]
+
+
+def test_the_job_registers_with_the_worker(monkeypatch):
+    from coverdesk.core import jobs
+
+    monkeypatch.setattr(jobs, "_registry", {})
+    evaluation_job_register()
+
+    assert [(job.name, job.interval_seconds, job.run) for job in jobs.registered()] == [
+        ("sla.monthly_evaluation", 3600, sla_evaluation_job)
+    ]
