@@ -24,9 +24,9 @@ from django.utils import timezone
 
 from coverdesk.accounts.models import User
 from coverdesk.core import clock as core_clock
-from coverdesk.sla.calculations import threshold_measure
+from coverdesk.sla.calculations import RED, threshold_measure
 from coverdesk.sla.engine import CompiledCalendar, deadline_compute, instant_after, measure_between
-from coverdesk.sla.models import ClockKind, SlaClock, SlaStandardVersion
+from coverdesk.sla.models import ClockKind, SlaClock, SlaEvent, SlaStandardVersion
 from coverdesk.sla.selectors.calendars import calendar_compiled_for, calendar_version_current
 from coverdesk.sla.selectors.clocks import standard_version_current
 from coverdesk.sla.services.clocks import (
@@ -41,6 +41,7 @@ from coverdesk.sla.services.followups import (
     rectification_report_submit,
 )
 from coverdesk.sla.services.sweep import sla_sweep
+from coverdesk.sla.services.warnings import sla_event_acknowledge
 
 SUBJECT_PREFIX = "demo."
 BUSINESS_HOUR = 3_600
@@ -258,6 +259,13 @@ def _rectification(
                 acting_user=reviewer,
                 now=review_at,
             )
+            # The reviewer has seen the red warning, the assignee the yellow one.
+            for event in SlaEvent.objects.filter(clock=plan.clocks[name]).order_by("id"):
+                sla_event_acknowledge(
+                    event_id=event.pk,
+                    acting_user=reviewer if event.kind == RED else owner,
+                    now=review_at,
+                )
 
         plan.at(review_at, review)
 

@@ -41,11 +41,25 @@ MENU: tuple[MenuEntry, ...] = (
         frozenset({"sla_followups", "sla_progress_report", "sla_rectification_report"}),
     ),
     MenuEntry(
+        "sla_warnings",
+        _("Warnings"),
+        "shield",
+        permissions.can_view_sla_tasks,
+        frozenset({"sla_warnings"}),
+    ),
+    MenuEntry(
         "sla_board",
         _("Department board"),
         "people",
         permissions.can_view_sla_board,
         frozenset({"sla_board"}),
+    ),
+    MenuEntry(
+        "sla_kpis",
+        _("Timeliness KPIs"),
+        "search",
+        permissions.can_view_sla_tasks,
+        frozenset({"sla_kpis"}),
     ),
     MenuEntry(
         "party_list",

@@ -66,8 +66,9 @@ def page_access(predicate: Predicate) -> Callable[[ViewFunc], ViewFunc]:
 
 
 # ---- Timeliness (sla) pages -------------------------------------------------------------------
-# Until the sla app defines named permissions for these pages, access follows the roles:
-# heads, management and auditors oversee departments; administrators keep the calendars.
+# The sla app names permissions for oversight (sla.view_all_clocks, sla.view_department_clocks,
+# sla.view_kpis, sla.view_department_kpis). Until the roles hold them, the oversight roles pass
+# too: heads oversee their department; management and auditors every department.
 # Superusers pass every check.
 
 
@@ -79,9 +80,26 @@ def has_any_role(*roles: str) -> Predicate:
     return check
 
 
+def either(*predicates: Predicate) -> Predicate:
+    def check(user: Any) -> bool:
+        return any(predicate(user) for predicate in predicates)
+
+    return check
+
+
 can_view_sla_tasks = is_staff_member
-can_view_sla_board = has_any_role("head", "manager", "auditor")
-can_view_sla_all_departments = has_any_role("manager", "auditor")
+can_view_sla_all_departments = either(
+    has_permission("sla.view_all_clocks"), has_any_role("manager", "auditor")
+)
+can_view_sla_board = either(
+    can_view_sla_all_departments,
+    has_permission("sla.view_department_clocks"),
+    has_any_role("head"),
+)
+can_view_all_kpis = either(
+    has_permission("sla.view_kpis"), has_any_role("manager", "auditor", "admin")
+)
+can_view_department_kpis = either(has_permission("sla.view_department_kpis"), has_any_role("head"))
 can_manage_calendars = has_any_role("admin")
 can_view_standards = has_any_role("admin", "head", "manager", "auditor")
 # The standards service itself demands this permission; the page asks for the same.

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from coverdesk.web.sla import board, calendars, followups, standards, tasks
+from coverdesk.web.sla import board, calendars, followups, kpis, standards, tasks, warnings
 
 urlpatterns = [
     path("tasks/", tasks.task_list, name="sla_tasks"),
@@ -15,6 +15,14 @@ urlpatterns = [
         name="sla_task_customer_update",
     ),
     path("board/", board.board, name="sla_board"),
+    path("warnings/", warnings.warning_list, name="sla_warnings"),
+    path(
+        "warnings/<int:event_id>/acknowledge/",
+        warnings.warning_acknowledge,
+        name="sla_warning_acknowledge",
+    ),
+    path("kpis/", kpis.kpi_page, name="sla_kpis"),
+    path("kpis/export/", kpis.kpi_export, name="sla_kpis_export"),
     path("follow-ups/", followups.followup_list, name="sla_followups"),
     path(
         "follow-ups/<int:clock_id>/progress-report/",

@@ -11,7 +11,13 @@ from django.urls import reverse
 
 from coverdesk.accounts.tests.factories import make_user
 from coverdesk.audit.models import AuditEntry
-from coverdesk.sla.models import CalendarVersion, RectificationReport, SlaStandardVersion
+from coverdesk.sla.models import (
+    CalendarVersion,
+    RectificationReport,
+    SlaEvent,
+    SlaEventAcknowledgement,
+    SlaStandardVersion,
+)
 from coverdesk.sla.services.followups import rectification_report_submit
 from coverdesk.web.tests.sla_scenarios import NOW, build, freeze
 from coverdesk.web.tests.test_access import ROLES
@@ -22,7 +28,10 @@ pytestmark = pytest.mark.django_db
 PAGES = {
     "web:sla_tasks":           (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
     "web:sla_followups":       (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    "web:sla_warnings":        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
     "web:sla_board":           (403, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403),
+    "web:sla_kpis":            (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    "web:sla_kpis_export":     (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
     "web:sla_standards":       (200, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403),
     "web:sla_standard_detail": (200, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403),
     "web:sla_calendars":       (200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
@@ -37,8 +46,9 @@ ACTIONS = {
     "web:sla_calendar_import":            (302, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
     # The standards service asks for sla.change_slastandard, which no role holds yet.
     "web:sla_standard_detail":            (403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
-    # Management reviews rectification reports.
+    # Management reviews rectification reports, and is told of red warnings.
     "web:sla_rectification_review":       (403, 403, 403, 403, 403, 403, 403, 403, 302, 403, 403),
+    "web:sla_warning_acknowledge":        (403, 403, 403, 403, 403, 403, 403, 403, 302, 403, 403),
 }  # fmt: skip
 
 # Pages and actions on one clock: the staff pages are open to staff, the clock itself only to
@@ -98,6 +108,9 @@ def _url(name, world):
     if name == "web:sla_rectification_review":
         return reverse(name, args=[world["report"].pk])
     scenario = world["scenario"]
+    if name == "web:sla_warning_acknowledge":
+        red = SlaEvent.objects.get(clock=scenario.red, kind="red")
+        return reverse(name, args=[red.pk])
     if name in ("web:sla_progress_report",):
         return reverse(name, args=[scenario.followup(scenario.red, "progress_report").pk])
     if name == "web:sla_rectification_report":
@@ -140,6 +153,7 @@ def _state():
         CalendarVersion.objects.count(),
         SlaStandardVersion.objects.count(),
         RectificationReport.objects.filter(reviewed_at__isnull=False).count(),
+        SlaEventAcknowledgement.objects.count(),
         AuditEntry.objects.count(),
     )
 
