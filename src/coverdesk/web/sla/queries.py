@@ -90,13 +90,18 @@ def tasks_of_user(
         clocks = clocks.order_by(*_BY_STANDARD[order])
     if state in OPEN_STATES:
         clocks = clocks.filter(state=state)
-    return _with_pause_reason(clocks)
+    # A follow-up row names the work it follows up (a join of the same query).
+    return _with_pause_reason(clocks.select_related("parent__standard_version__standard"))
 
 
 def task_row(*, clock_id: int, now: datetime) -> SlaClock | None:
     """One clock as a row of the lists, open or just closed (after an action on it)."""
     clocks = SlaClock.objects.filter(pk=clock_id).select_related(
-        "standard_version__standard", "calendar_version__calendar", "assignee", "department"
+        "standard_version__standard",
+        "calendar_version__calendar",
+        "assignee",
+        "department",
+        "parent__standard_version__standard",
     )
     return _with_pause_reason(clocks.annotate(mark_rank=mark_expression(now))).first()
 
@@ -111,7 +116,9 @@ def departments_for_board(*, user: User, all_departments: bool) -> QuerySet[Depa
 def board_clocks(*, department: Department, now: datetime) -> QuerySet[SlaClock]:
     """A department's open clocks, red first, then yellow, then green, each by deadline."""
     return _with_pause_reason(
-        clocks_of_department_open(department_id=department.pk, now=now, order="mark")
+        clocks_of_department_open(
+            department_id=department.pk, now=now, order="mark"
+        ).select_related("parent__standard_version__standard")
     )
 
 
