@@ -11,8 +11,10 @@ from django.contrib.auth.models import Group, Permission
 
 from coverdesk.accounts.choices import DepartmentCode, RoleCode
 
-# Permissions every staff member (not customers) has.
-STAFF_BASE = ["parties.view_party"]
+# Permissions every staff member (not customers) has: customers, and the timeliness calendars
+# and standards that their deadlines come from.
+STAFF_BASE = ["parties.view_party", "sla.view_calendar", "sla.view_slastandard"]
+SLA_ALL_CLOCKS = ["sla.view_all_clocks", "sla.view_kpis"]
 PARTY_WRITE = ["parties.add_party", "parties.change_party"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -22,15 +24,33 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     RoleCode.ADJUSTER: [*STAFF_BASE, "parties.view_pii"],
     RoleCode.SURVEYOR: [*STAFF_BASE],
     RoleCode.BACKOFFICE: [*STAFF_BASE, "parties.view_pii"],
-    RoleCode.HEAD: [*STAFF_BASE, "accounts.view_user"],
-    RoleCode.MANAGER: [*STAFF_BASE, "accounts.view_user"],
-    RoleCode.AUDITOR: ["audit.view_auditentry", "parties.view_party", "accounts.view_user"],
+    RoleCode.HEAD: [
+        *STAFF_BASE,
+        "accounts.view_user",
+        "sla.view_department_clocks",
+        "sla.view_department_kpis",
+    ],
+    RoleCode.MANAGER: [
+        *STAFF_BASE,
+        "accounts.view_user",
+        *SLA_ALL_CLOCKS,
+        "sla.manage_evaluations",
+    ],
+    RoleCode.AUDITOR: [
+        *STAFF_BASE,
+        "audit.view_auditentry",
+        "accounts.view_user",
+        *SLA_ALL_CLOCKS,
+    ],
     RoleCode.ADMIN: [
         *STAFF_BASE,
         *PARTY_WRITE,
         "accounts.view_user",
         "accounts.manage_users",
         "audit.view_auditentry",
+        "sla.change_calendar",
+        "sla.change_slastandard",
+        "sla.change_evaluationrule",
     ],
     RoleCode.CUSTOMER: [],
 }

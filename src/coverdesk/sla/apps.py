@@ -13,6 +13,7 @@ class SlaConfig(AppConfig):
     def ready(self) -> None:
         from coverdesk.core import jobs
         from coverdesk.notifications.rendering import MessageTemplate, template_register
+        from coverdesk.sla.services.evaluations import evaluation_job_register
         from coverdesk.sla.services.replan import sla_replan_job
         from coverdesk.sla.services.sweep import TEMPLATES, sla_sweep_job
 
@@ -48,3 +49,4 @@ class SlaConfig(AppConfig):
                 run=sla_replan_job,
             )
         )
+        evaluation_job_register()
