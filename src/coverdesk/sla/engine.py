@@ -771,12 +771,14 @@ def deadlines_compute(
     unit = Unit(unit)
     n: npt.NDArray[np.int64] | np.int64
     if isinstance(amounts, int | np.integer):
-        _check_amount(int(amounts), "amounts")
+        has_zero = _check_amount(int(amounts), "amounts") == 0
         n = np.int64(amounts)
     else:
         n = _as_seconds(amounts, "amounts")
-        if n.size and int(n.min()) < 0:
+        smallest = int(n.min()) if n.size else 1
+        if smallest < 0:
             raise ValueError("amounts must not be negative")
+        has_zero = smallest == 0
     if unit in _NATURAL_UNITS:
         return s + n * _NATURAL_UNITS[unit]
     if cal.always_open and unit in BUSINESS_UNITS:
@@ -796,7 +798,7 @@ def deadlines_compute(
             dtype=np.int64,
         ).reshape(pairs[0].shape)
     if unit in BUSINESS_UNITS:
-        return _vector_business_add(cal, s, n * BUSINESS_UNITS[unit])
+        return _vector_business_add(cal, s, n * BUSINESS_UNITS[unit], has_zero=has_zero)
     while True:
         table = _vector_table(cal, s)
         a = table.numpy()
@@ -812,16 +814,19 @@ def deadlines_compute(
         if unit is Unit.NATURAL_DAYS:
             result = a["day_starts"][a["wd_day"][k] + 1]
             return result
-        zero = n == 0
-        if np.any(zero):
-            result = np.where(zero, s, a["wd_close"][np.maximum(k, 0)])
+        if has_zero:
+            result = np.where(n == 0, s, a["wd_close"][np.maximum(k, 0)])
         else:
             result = a["wd_close"][k]
         return result
 
 
 def _vector_business_add(
-    cal: CompiledCalendar, s: npt.NDArray[np.int64], add: npt.NDArray[np.int64] | np.int64
+    cal: CompiledCalendar,
+    s: npt.NDArray[np.int64],
+    add: npt.NDArray[np.int64] | np.int64,
+    *,
+    has_zero: bool,
 ) -> npt.NDArray[np.int64]:
     while True:
         table = _vector_table(cal, s)
@@ -835,9 +840,8 @@ def _vector_business_add(
         # Earliest instant with `target` used, as in the scalar path.
         j = np.searchsorted(a["cum_end"], target, side="left")
         result: npt.NDArray[np.int64] = a["win_start"][j] + target - a["cum_start"][j]
-        zero = add == 0
-        if np.any(zero):
-            result = np.where(zero, np.maximum(s, begin), result)
+        if has_zero:
+            result = np.where(add == 0, np.maximum(s, begin), result)
         return result
 
 
