@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "coverdesk.notifications",
     "coverdesk.sla",
     "coverdesk.parties",
+    "coverdesk.catalog",
+    "coverdesk.policies",
     "coverdesk.web",
     "coverdesk.api",
     "coverdesk.config",

@@ -1,0 +1,3 @@
+"""insured."""
+
+__all__: list[str] = []

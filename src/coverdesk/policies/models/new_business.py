@@ -1,0 +1,3 @@
+"""new_business."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""policies."""
+
+__all__: list[str] = []

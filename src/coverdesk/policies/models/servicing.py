@@ -1,0 +1,3 @@
+"""servicing."""
+
+__all__: list[str] = []
