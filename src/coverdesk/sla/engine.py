@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -210,6 +210,10 @@ class Deadline(NamedTuple):
 
     at: datetime  # aware, in the calendar's time zone
     provisional: bool  # lies beyond 24:00 of published_through
+
+
+# Builds a Deadline without the Python-level frame of NamedTuple.__new__ (the scalar hot path).
+_deadline_new: Callable[[type[Deadline], tuple[datetime, bool]], Deadline] = tuple.__new__
 
 
 def _local_epoch(day: date, at: time, tz: ZoneInfo) -> int:
@@ -668,13 +672,14 @@ def deadline_compute(
         at = cal._instants.get(q)
         if at is None:
             at = cal._day_instant(q)
-        return Deadline(at, q > cal.published_end)
+        return _deadline_new(Deadline, (at, q > cal.published_end))
     at = datetime.fromtimestamp(q, cal.tz)
     if r:
         at = at.replace(microsecond=r)
-    return Deadline(
-        at, not cal.always_open and (q > cal.published_end or (q == cal.published_end and r > 0))
+    provisional = not cal.always_open and (
+        q > cal.published_end or (q == cal.published_end and r > 0)
     )
+    return _deadline_new(Deadline, (at, provisional))
 
 
 def business_seconds_between(cal: CompiledCalendar, start: datetime, end: datetime) -> int:
