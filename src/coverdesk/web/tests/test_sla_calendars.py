@@ -250,3 +250,14 @@ def test_the_always_open_calendar_has_no_forms(admin_client):
 
 def test_an_unknown_calendar_is_404(admin_client):
     assert admin_client.get(reverse("web:sla_calendar_detail", args=["mars"])).status_code == 404
+
+
+def test_a_failed_form_shows_the_month_it_was_sent_from(admin_client):
+    response = admin_client.post(
+        reverse("web:sla_calendar_day_set", args=[CODE]) + "?month=2026-10",
+        {"date": "2026-10-10", "kind": "custom_hours"},
+    )
+    assert response.context["month"] == date(2026, 10, 1)
+    assert response.context["day_form"].errors == {
+        "windows": ["Custom hours need at least one window."]
+    }
