@@ -1,0 +1,1 @@
+"""Permission-checked fetches of the policies app, one module per concern."""
