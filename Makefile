@@ -36,7 +36,7 @@ clean:
 
 lock:
 	@rm -rf var/lock-venv && python3 -m venv var/lock-venv
-	var/lock-venv/bin/pip install -q -e '.[dev]'
+	var/lock-venv/bin/pip install -q -e '.[dev,bench]'
 	(echo "# Pinned versions for set-up and CI: regenerate with 'make lock' after changing pyproject.toml."; \
 	 var/lock-venv/bin/pip freeze --exclude-editable | grep -v '^coverdesk') > requirements.lock
 	rm -rf var/lock-venv
