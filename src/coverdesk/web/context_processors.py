@@ -89,7 +89,7 @@ MENU: tuple[MenuEntry, ...] = (
         "sla_calendars",
         _("Business calendars"),
         "globe",
-        permissions.can_manage_calendars,
+        permissions.can_view_calendars,
         frozenset({"sla_calendars", "sla_calendar_detail"}),
     ),
     MenuEntry(

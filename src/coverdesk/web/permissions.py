@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 
-from coverdesk.accounts.roles import user_is_customer, user_roles
+from coverdesk.accounts.roles import user_is_customer
 
 Predicate = Callable[[Any], bool]
 
@@ -66,41 +66,20 @@ def page_access(predicate: Predicate) -> Callable[[ViewFunc], ViewFunc]:
 
 
 # ---- Timeliness (sla) pages -------------------------------------------------------------------
-# The sla app names permissions for oversight (sla.view_all_clocks, sla.view_department_clocks,
-# sla.view_kpis, sla.view_department_kpis). Until the roles hold them, the oversight roles pass
-# too: heads oversee their department; management and auditors every department.
-# Superusers pass every check.
+
+can_view_sla_tasks = is_staff_member  # own clocks, warnings, follow-ups and figures
+can_view_sla_all_departments = has_permission("sla.view_all_clocks")
+can_view_department_clocks = has_permission("sla.view_department_clocks")
 
 
-def has_any_role(*roles: str) -> Predicate:
-    def check(user: Any) -> bool:
-        return is_signed_in(user) and (user.is_superuser or bool(user_roles(user) & set(roles)))
-
-    check.__name__ = "has_role_" + "_or_".join(roles)
-    return check
+def can_view_sla_board(user: Any) -> bool:
+    return can_view_sla_all_departments(user) or can_view_department_clocks(user)
 
 
-def either(*predicates: Predicate) -> Predicate:
-    def check(user: Any) -> bool:
-        return any(predicate(user) for predicate in predicates)
-
-    return check
-
-
-can_view_sla_tasks = is_staff_member
-can_view_sla_all_departments = either(
-    has_permission("sla.view_all_clocks"), has_any_role("manager", "auditor")
-)
-can_view_sla_board = either(
-    can_view_sla_all_departments,
-    has_permission("sla.view_department_clocks"),
-    has_any_role("head"),
-)
-can_view_all_kpis = either(
-    has_permission("sla.view_kpis"), has_any_role("manager", "auditor", "admin")
-)
-can_view_department_kpis = either(has_permission("sla.view_department_kpis"), has_any_role("head"))
-can_manage_calendars = has_any_role("admin")
-can_view_standards = has_any_role("admin", "head", "manager", "auditor")
+can_view_all_kpis = has_permission("sla.view_kpis")
+can_view_department_kpis = has_permission("sla.view_department_kpis")
+can_view_calendars = has_permission("sla.view_calendar")
+can_manage_calendars = has_permission("sla.change_calendar")
+can_view_standards = has_permission("sla.view_slastandard")
 # The standards service itself demands this permission; the page asks for the same.
 can_change_standards = has_permission("sla.change_slastandard")

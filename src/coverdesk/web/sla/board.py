@@ -1,14 +1,18 @@
 """Department board: a department's open clocks, breached first, with counts per assignee.
-Heads see the departments they head; management and auditors see every department."""
+Holders of sla.view_department_clocks (heads) see their own department; holders of
+sla.view_all_clocks (management, auditors) choose any department."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from coverdesk.core import clock as core_clock
+from coverdesk.core.exceptions import PermissionDenied
+from coverdesk.sla.selectors.worklists import clock_department_for_user
 from coverdesk.web.http import WebRequest
 from coverdesk.web.permissions import (
     can_view_sla_all_departments,
@@ -26,8 +30,8 @@ CLOCKS_PER_PAGE = 50
 def board(request: WebRequest) -> HttpResponse:
     now = core_clock.now()
     user = request.user
-    departments = list(
-        departments_for_board(user=user, all_departments=can_view_sla_all_departments(user))
+    departments = departments_for_board(
+        user=user, all_departments=can_view_sla_all_departments(user)
     )
     chosen = request.GET.get("department", "")
     department = next((d for d in departments if d.code == chosen), None)
@@ -36,6 +40,11 @@ def board(request: WebRequest) -> HttpResponse:
         department = own or departments[0]
     context: dict[str, object] = {"departments": departments, "department": department}
     if department is not None:
+        try:
+            # The sla rule of who sees which department's clocks has the last word.
+            clock_department_for_user(user=user, department_id=department.pk)
+        except PermissionDenied as error:
+            raise DjangoPermissionDenied(error.message) from error
         counts = board_counts(department=department, now=now)
         page = Paginator(board_clocks(department=department, now=now), CLOCKS_PER_PAGE).get_page(
             request.GET.get("page")

@@ -38,7 +38,7 @@ from coverdesk.sla.services.calendars import (
 )
 from coverdesk.web.errors import form_apply_error
 from coverdesk.web.http import WebRequest
-from coverdesk.web.permissions import can_manage_calendars, page_access
+from coverdesk.web.permissions import can_manage_calendars, can_view_calendars, page_access
 from coverdesk.web.sla.forms import (
     CalendarImportForm,
     DayRemoveForm,
@@ -60,7 +60,7 @@ class DayCell:
 
 
 @require_GET
-@page_access(can_manage_calendars)
+@page_access(can_view_calendars)
 def calendar_index(request: WebRequest) -> HttpResponse:
     calendars = calendar_list().annotate(version_count=Count("versions"))
     return render(request, "web/sla/calendars.html", {"calendars": calendars})
@@ -143,6 +143,7 @@ def _detail(
         "weeks": _month_grid(version, month),
         "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
         "editable": not calendar.always_open and current is not None and version.pk == current.pk,
+        "may_edit": can_manage_calendars(request.user),
         **forms_,
         **extra,
     }
@@ -150,7 +151,7 @@ def _detail(
 
 
 @require_GET
-@page_access(can_manage_calendars)
+@page_access(can_view_calendars)
 def calendar_detail(request: WebRequest, code: str) -> HttpResponse:
     return _detail(request, code)
 

@@ -106,11 +106,12 @@ def task_row(*, clock_id: int, now: datetime) -> SlaClock | None:
     return _with_pause_reason(clocks.annotate(mark_rank=mark_expression(now))).first()
 
 
-def departments_for_board(*, user: User, all_departments: bool) -> QuerySet[Department]:
-    """The departments whose board `user` may see: every one for management and auditors,
-    else those they head."""
-    departments = Department.objects.order_by("code")
-    return departments if all_departments else departments.filter(head=user)
+def departments_for_board(*, user: User, all_departments: bool) -> list[Department]:
+    """The departments whose board `user` may choose: every one with `sla.view_all_clocks`,
+    else their own."""
+    if all_departments:
+        return list(Department.objects.order_by("code"))
+    return [user.department] if user.department is not None else []
 
 
 def board_clocks(*, department: Department, now: datetime) -> QuerySet[SlaClock]:

@@ -37,8 +37,8 @@ PAGES = {
     "web:sla_warnings":  (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
     "web:sla_board":     (403, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403),
     "web:sla_kpis":      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
-    "web:sla_standards": (200, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403),
-    "web:sla_calendars": (200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    "web:sla_standards": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    "web:sla_calendars": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
 }  # fmt: skip
 
 # POST actions  admin broker clerk agent adjuster surveyor backoffice head manager auditor customer

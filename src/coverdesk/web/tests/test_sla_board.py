@@ -54,10 +54,16 @@ def test_the_head_sees_the_department_red_first_with_counts_per_assignee(scenari
 
 
 def test_a_head_of_no_department_is_told_so(scenario):
-    response = _client(make_user("head")).get(URL)
+    response = _client(make_user("head", department=None)).get(URL)
     assert response.status_code == 200
     assert response.context["department"] is None
-    assert "You head no department." in response.content.decode()
+    assert "You belong to no department." in response.content.decode()
+
+
+def test_a_head_sees_their_own_department_even_if_not_recorded_as_its_head(scenario):
+    response = _client(make_user("head")).get(URL)
+    assert response.context["department"].code == "claims"
+    assert response.context["totals"]["red"] == 1
 
 
 def test_a_head_cannot_open_another_departments_board(scenario):
