@@ -1,7 +1,7 @@
 """How a clock is shown: its mark, and the time left (or overdue) in the terms of its unit,
 e.g. "1 working day 3 h left" or "overdue 2 h". Display only: the measures come from the
-clock's own fields and the engine, exactly as `clock_progress` computes them, but with the
-calendar taken from the row already loaded (no query per row)."""
+sla worklists' `clock_time` (the calendar taken from the row already loaded: no query per
+row); only the time past a deadline is measured here, for the words."""
 
 from __future__ import annotations
 
