@@ -31,7 +31,13 @@ def pytest_collection_modifyitems(config, items):
 
 _AUDIT_TABLE = "audit_auditentry"
 _stashed_sqlite_triggers: dict[str, str] = {}
-_guards_disabled = False
+
+# Rows that data migrations put in and a flush takes out; replayed after every flush, in order.
+SEED_MIGRATIONS = [
+    ("coverdesk.sla.migrations", "0002_seed_calendars"),
+    ("coverdesk.sla.migrations", "0004_seed_standards"),
+    ("coverdesk.sla.migrations", "0006_seed_evaluation_rule"),
+]
 
 
 def _is_transactional(request) -> bool:
@@ -60,27 +66,45 @@ def _audit_guards(enable: bool) -> None:
                 cursor.execute(f'DROP TRIGGER "{name}"')
 
 
+def _seed_data_replay() -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for package, name in SEED_MIGRATIONS:
+        import_module(f"{package}.{name}").seed(apps, None)
+
+
 @pytest.fixture(autouse=True)
-def _audit_append_only_guards(request):
-    """The append-only triggers stay on during every test. Transactional tests end with a
-    flush (TRUNCATE/DELETE) that the triggers would refuse, so they are lifted for that
-    flush alone and restored before the next test."""
-    global _guards_disabled
+def _transactional_cleanup_prepared(request):
+    """A transactional test ends with a flush (TRUNCATE/DELETE) that the audit table's
+    append-only triggers would refuse: lift them just before it. pytest_runtest_teardown
+    below puts them back, with the seed rows, once the flush is done."""
     if request.node.get_closest_marker("django_db") is None and not (
         {"db", "transactional_db", "live_server"} & set(request.fixturenames)
     ):
         yield
         return
+    # Set up after the database fixture, so this teardown runs before its flush.
     request.getfixturevalue("_django_db_helper")
-    transactional = _is_transactional(request)
-    if _guards_disabled:
-        _audit_guards(enable=True)
-        # Inside a test transaction the re-enable is rolled back with the test.
-        _guards_disabled = not transactional
     yield
-    if transactional:
+    if _is_transactional(request):
         _audit_guards(enable=False)
-        _guards_disabled = True
+        request.node._coverdesk_flushed = True
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    # After the last test the session's teardown has already dropped the test database.
+    if nextitem is None or not getattr(item, "_coverdesk_flushed", False):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        _audit_guards(enable=True)
+        _seed_data_replay()
+        connections.close_all()
 
 
 @pytest.fixture

@@ -2,27 +2,15 @@
 task (HTMX), writes the rectification report of a red clock, and it leaves "to write"."""
 
 from datetime import timedelta
-from importlib import import_module
 
 import pytest
-from django.apps import apps as django_apps
 from django.utils import timezone
 
 from coverdesk.accounts.tests.factories import TEST_PASSWORD
-from coverdesk.sla.models import RectificationReport, SlaClock, SlaStandard
+from coverdesk.sla.models import RectificationReport, SlaClock
 from coverdesk.sla.services.sweep import sla_sweep
 from coverdesk.sla.tests.clock_factories import make_team
 from coverdesk.web.tests.sla_scenarios import start
-
-
-def _seeded() -> None:
-    """A transactional test before this one flushed the data migrations' rows (calendars,
-    standards); put them back the way the migrations did. (serialized_rollback would clash
-    with the role groups that the flush recreates.)"""
-    if SlaStandard.objects.exists():
-        return
-    for name in ("0002_seed_calendars", "0004_seed_standards"):
-        import_module(f"coverdesk.sla.migrations.{name}").seed(django_apps, None)
 
 
 @pytest.mark.browser
@@ -30,7 +18,6 @@ def _seeded() -> None:
 def test_a_head_sees_the_marks_and_writes_the_rectification_report(browser_page):
     page = browser_page
     # given: the head's own clocks, on the 7×24 calendar so that the marks hold at any hour
-    _seeded()
     team = make_team()
     now = timezone.now()
     red = start(
