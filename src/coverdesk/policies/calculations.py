@@ -456,27 +456,40 @@ class TermsItem:
 
 @dataclass(frozen=True)
 class Change:
-    """Add an item (its key must be new), change one (it must exist), or remove one."""
+    """Add an item (its key must be new), remove one, or change one (it must exist): either
+    replace it with `item`, or merge `patch` into its data and have it re-rated. A patch keeps
+    what later endorsements changed in other fields when the replay re-applies them."""
 
     op: str
     key: str
     item: TermsItem | None = None
+    patch: Mapping[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "op": self.op,
             "key": self.key,
             "item": self.item.as_dict() if self.item is not None else None,
+            "patch": dict(self.patch) if self.patch is not None else None,
         }
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Change:
         item = raw.get("item")
+        patch = raw.get("patch")
         return cls(
             op=str(raw["op"]),
             key=str(raw["key"]),
             item=TermsItem.from_dict(item) if item is not None else None,
+            patch=dict(patch) if patch is not None else None,
         )
+
+
+Rerate = Callable[[TermsItem], TermsItem]
+
+
+def _unchanged(item: TermsItem) -> TermsItem:
+    return item
 
 
 @dataclass(frozen=True)
@@ -518,16 +531,22 @@ def terms_premium(items: Iterable[TermsItem]) -> Decimal:
 
 
 def changes_apply(
-    items: Mapping[str, TermsItem], changes: Iterable[Change], *, reference: str
+    items: Mapping[str, TermsItem],
+    changes: Iterable[Change],
+    *,
+    reference: str,
+    rerate: Rerate = _unchanged,
 ) -> dict[str, TermsItem]:
-    """The items after `changes`; EndorsementConflict when a change does not fit them."""
+    """The items after `changes`; EndorsementConflict when a change does not fit them.
+    `rerate` prices an item whose data a patch changed."""
     result = dict(items)
     for change in changes:
         if change.op not in CHANGE_OPS:
             raise ValidationFailed.for_field(
                 "changes", "op", _("Unknown change {op}."), op=change.op
             )
-        if change.op in (ADD, CHANGE):
+        patching = change.op == CHANGE and change.item is None and change.patch is not None
+        if change.op in (ADD, CHANGE) and not patching:
             if change.item is None or change.item.key != change.key:
                 raise ValidationFailed.for_field(
                     "changes", "item", _("Change of {key} has no matching item."), key=change.key
@@ -543,6 +562,12 @@ def changes_apply(
             )
         if change.op == REMOVE:
             del result[change.key]
+        elif patching:
+            assert change.patch is not None
+            current = result[change.key]
+            result[change.key] = rerate(
+                TermsItem(current.key, current.premium, {**current.data, **change.patch})
+            )
         else:
             assert change.item is not None
             result[change.key] = change.item
@@ -559,12 +584,13 @@ def endorsements_replay(
     base_items: Iterable[TermsItem],
     endorsements: Iterable[EndorsementInput],
     premium_of: Callable[[Iterable[TermsItem]], Decimal] = terms_premium,
+    rerate: Rerate = _unchanged,
 ) -> list[ReplayedVersion]:
     """Apply `endorsements` to the base terms in effective order (effective date, then arrival
     sequence), whatever order they came in. Returns the base version and one version per
     endorsement, each with its pro-rata premium change; the same list as if they had arrived
     in effective order. `premium_of` gives the term premium of a set of items (by default
-    their sum; the policies terms add minimum premiums)."""
+    their sum; the policies terms add minimum premiums); `rerate` prices a patched item."""
     base = {item.key: item for item in base_items}
     ordered = sorted(endorsements, key=lambda e: (e.effective_on, e.sequence))
     for endorsement in ordered:
@@ -584,7 +610,9 @@ def endorsements_replay(
     ]
     current = base
     for endorsement in ordered:
-        after = changes_apply(current, endorsement.changes, reference=endorsement.reference)
+        after = changes_apply(
+            current, endorsement.changes, reference=endorsement.reference, rerate=rerate
+        )
         before_premium = premium_of(current.values())
         after_premium = premium_of(after.values())
         calculation = pro_rata_adjustment(

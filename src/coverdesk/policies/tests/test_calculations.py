@@ -610,3 +610,37 @@ def test_replay_uses_the_given_term_premium_rule():
         (D("250000.00"), D("0.00")),
         (D("250000.00"), D("0.00")),
     ]
+
+
+def _rate_at_one_percent(item):
+    # a test rating: premium = 1 % of (value + equipment)
+    value = D(item.data["value"]) + D(item.data.get("equipment", "0"))
+    return TermsItem(item.key, (value / 100).quantize(D("0.01")), item.data)
+
+
+def test_patches_are_merged_and_rerated_so_a_replayed_change_keeps_the_earlier_one():
+    base = [TermsItem("aircraft:A", D("100000.00"), {"value": "10000000", "equipment": "0"})]
+    # arrived first, effective 06-22: equipment of 2,000,000 added (premium +20,000)
+    equipment = EndorsementInput(
+        "EQ", 1, date(2026, 6, 22), (Change(CHANGE, "aircraft:A", patch={"equipment": "2000000"}),)
+    )
+    # arrived later, effective 03-01: agreed value 10,000,000 → 12,000,000 (premium +20,000)
+    value = EndorsementInput(
+        "AV", 2, date(2026, 3, 1), (Change(CHANGE, "aircraft:A", patch={"value": "12000000"}),)
+    )
+
+    versions = endorsements_replay(
+        period=PERIOD,
+        base_items=base,
+        endorsements=[equipment, value],
+        rerate=_rate_at_one_percent,
+    )
+
+    # the re-applied equipment change keeps the new agreed value: 14,000,000 → 140,000
+    assert [(v.reference, v.term_premium, dict(v.items[0].data)) for v in versions] == [
+        (None, D("100000.00"), {"value": "10000000", "equipment": "0"}),
+        ("AV", D("120000.00"), {"value": "12000000", "equipment": "0"}),
+        ("EQ", D("140000.00"), {"value": "12000000", "equipment": "2000000"}),
+    ]
+    # 20,000 × 296 / 365 = 16,219.18; 20,000 × 183 / 365 = 10,027.40
+    assert [v.premium_change for v in versions[1:]] == [D("16219.18"), D("10027.40")]
