@@ -12,8 +12,10 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from coverdesk.accounts.models import User
@@ -388,13 +390,23 @@ def _customer(problems: Problems, customer_id: int) -> Party | None:
     return party
 
 
+def _save_unique(row: Model, field_name: str, message: str | Promise, **params: Any) -> None:
+    """Insert `row`; a concurrent writer who took the same unique value first (after our
+    check, before our insert) gets the same answer as the check would have given."""
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        raise ValidationFailed.for_field(field_name, "unique", message, **params) from None
+
+
 # --- aircraft ------------------------------------------------------------------------------
 
 
 def _aircraft_create(
     *, customer: Party, cleaned: Mapping[str, Any], user: User, moment: datetime, action: str
 ) -> Aircraft:
-    aircraft = Aircraft.objects.create(
+    aircraft = Aircraft(
         customer=customer,
         model=cleaned["model"],
         manufacturer=cleaned.get("manufacturer", ""),
@@ -407,6 +419,12 @@ def _aircraft_create(
         ownership=cleaned["ownership"],
         installed_equipment=cleaned.get("installed_equipment", []),
         notes=cleaned.get("notes", ""),
+    )
+    _save_unique(
+        aircraft,
+        "registration_mark",
+        _("Another aircraft already has the registration mark {mark}."),
+        mark=aircraft.registration_mark,
     )
     AircraftChange.objects.create(
         aircraft=aircraft,
@@ -584,7 +602,11 @@ def _person_create(
         notes=cleaned.get("notes", ""),
     )
     blind_indexes_refresh(person)
-    person.save()
+    _save_unique(
+        person,
+        "id_number",
+        _("This customer already has an insured person with this ID number."),
+    )
     InsuredPersonChange.objects.create(
         person=person,
         action=action,
