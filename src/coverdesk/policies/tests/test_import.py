@@ -4,6 +4,7 @@ import csv
 import io
 import json
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook
@@ -467,3 +468,66 @@ def test_bad_person_rows_are_reported_without_showing_id_numbers(clerk, police):
         list(InsuredPersonChange.objects.values("before", "after")), ensure_ascii=False
     )
     assert ID_C not in audit_text and ID_C not in history_text
+
+
+# --- cell conversions ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        (70000000, Decimal("70000000")),
+        (70000000.0, Decimal("70000000.0")),
+        ("70,000,000.00", Decimal("70000000.00")),
+        ("¥70000000", Decimal("70000000")),
+        ("￥ 70 000 000 元", Decimal("70000000")),
+        ("7000万元", Decimal("70000000")),
+        ("0.7亿", Decimal("70000000.0")),
+        ("-7000万", Decimal("-70000000")),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_amount_cells(cell, value):
+    assert imports.amount_cell(cell) == value
+
+
+def test_an_amount_cell_that_is_not_a_number():
+    with pytest.raises(imports.CellError) as caught:
+        imports.amount_cell("七千万")
+    assert caught.value.rule == "number"
+
+
+@pytest.mark.parametrize(
+    ("cell", "year"),
+    [
+        (2016, 2016),
+        (2016.0, 2016),
+        ("2016", 2016),
+        ("2016年", 2016),
+        ("2016-05-01", 2016),
+        (date(2019, 3, 1), 2019),
+        ("去年", "去年"),
+    ],
+)
+def test_year_cells(cell, year):
+    assert imports.year_cell(cell) == year
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("协议价值（元）*", "协议价值"),
+        ("Registration_Mark", "registration mark"),
+        ("  Agreed  value (CNY) ", "agreed value"),
+        ("载客数量（机组/乘客）", "载客数量"),
+    ],
+)
+def test_headers_match_loosely(header, key):
+    assert imports.header_key(header) == key
+
+
+def test_a_semicolon_csv_is_read(clerk, police):
+    content = "\r\n".join([";".join(EN_HEADERS), "H145;B-7301;70000000;2016;2;6;owned"]).encode()
+    report = import_aircraft(clerk, police, content, filename="fleet.csv")
+    assert (report.status, Aircraft.objects.get().registration_mark) == ("imported", "B-7301")
