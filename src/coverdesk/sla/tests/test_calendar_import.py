@@ -200,7 +200,7 @@ def test_importing_what_is_there_already_changes_nothing(role_user):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_edits_each_get_their_own_version_and_lose_nothing():
     barrier = threading.Barrier(2)
     errors = []

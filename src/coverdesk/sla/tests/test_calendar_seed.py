@@ -122,7 +122,7 @@ def test_an_unknown_version_id_is_not_found():
         calendar_compiled(version_id=987654321)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_calendar_migrations_can_be_reversed_and_applied_again():
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes("sla")

@@ -389,7 +389,7 @@ def test_the_job_follows_the_rule(november, evaluator):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_workers_freeze_a_month_once():
     team = make_team()
     clock = clock_start(GENERAL, team.adjuster, at(2026, 11, 2, 9))

@@ -27,7 +27,7 @@ from coverdesk.sla.tests.clock_factories import at, make_team
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 START = at(2026, 2, 13, 15)
