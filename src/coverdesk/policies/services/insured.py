@@ -844,7 +844,7 @@ def _import_finish(
     if dry_run:
         report.status = ImportStatus.CHECKED
         return report, []
-    if issues and not valid_rows_only:
+    if issues and (not valid_rows_only or not valid):
         report.status = ImportStatus.REJECTED
         return report, []
     report.status = ImportStatus.PARTIAL if issues else ImportStatus.IMPORTED

@@ -531,3 +531,14 @@ def test_a_semicolon_csv_is_read(clerk, police):
     content = "\r\n".join([";".join(EN_HEADERS), "H145;B-7301;70000000;2016;2;6;owned"]).encode()
     report = import_aircraft(clerk, police, content, filename="fleet.csv")
     assert (report.status, Aircraft.objects.get().registration_mark) == ("imported", "B-7301")
+
+
+def test_valid_rows_only_with_no_valid_row_is_a_rejection(clerk, police):
+    before = counts()
+    report = import_aircraft(clerk, police, xlsx(BID_HEADERS, [BAD_ROWS[0]]), valid_rows_only=True)
+    assert (report.status, report.imported, issues(report)) == (
+        "rejected",
+        0,
+        [(2, "协议价值", "positive")],
+    )
+    assert counts() == before
