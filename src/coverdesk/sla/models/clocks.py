@@ -260,6 +260,19 @@ class SlaClock(BaseModel):
                 condition=Q(state__in=["running", "paused"]),
                 name="sla_clock_open_calendar",
             ),
+            # "My tasks": a user's open clocks by due date, without sorting them all.
+            models.Index(
+                fields=["assignee", "due_at", "id"],
+                condition=Q(state__in=["running", "paused"]),
+                name="sla_clock_open_worklist",
+            ),
+            # KPIs count clocks stopped in a period and clocks due in a period.
+            models.Index(
+                fields=["stopped_at"],
+                condition=Q(stopped_at__isnull=False),
+                name="sla_clock_stopped",
+            ),
+            models.Index(fields=["due_at"], name="sla_clock_due"),
         ]
 
     def __str__(self) -> str:

@@ -53,6 +53,14 @@ SUBJECT_TYPE_MAX_LENGTH = 100
 SUBJECT_ID_MAX_LENGTH = 64
 
 
+class ReportRequired(Conflict):
+    default_code = "sla_report_required"
+    default_message = _("This task ends when its report is submitted.")
+
+
+REPORT_KINDS = frozenset({ClockKind.PROGRESS_REPORT, ClockKind.RECTIFICATION_REPORT})
+
+
 class StandardInactive(Conflict):
     default_code = "sla_standard_inactive"
     default_message = _("The timeliness standard {code} is inactive and starts no clocks.")
@@ -456,6 +464,9 @@ def sla_clock_stop(
     allowed time and met/missed for the KPIs."""
     moment = moment_of(now)
     clock = clock_locked(clock_id)
+    if clock.kind in REPORT_KINDS:
+        # A report task is done when its report is submitted (followups.py), never by hand.
+        raise ReportRequired()
     before = clock_snapshot(clock)
     clock_finish(clock, now=moment, acting_user=acting_user)
     audit_record(

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from coverdesk.core import clock as core_clock
 from coverdesk.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from coverdesk.sla.access import clock_may_act
 from coverdesk.sla.models import ClockKind, SlaClock
 from coverdesk.sla.selectors.worklists import is_management, rectification_reports_to_review
 from coverdesk.sla.services.followups import (
@@ -24,7 +25,6 @@ from coverdesk.sla.services.followups import (
 from coverdesk.web.errors import form_apply_error
 from coverdesk.web.http import WebRequest
 from coverdesk.web.permissions import can_view_sla_tasks, page_access
-from coverdesk.web.sla.access import may_act_on_clock
 from coverdesk.web.sla.forms import ProgressReportForm, RectificationReportForm, ReviewForm
 from coverdesk.web.sla.presentation import clock_view
 from coverdesk.web.sla.queries import (
@@ -59,7 +59,7 @@ def _followup(request: WebRequest, clock_id: int, kind: str) -> SlaClock:
     clock = followup_for_report(clock_id=clock_id, now=core_clock.now())
     if clock is None or clock.kind != kind:
         raise Http404
-    if not may_act_on_clock(request.user, clock):
+    if not clock_may_act(request.user, clock):
         raise DjangoPermissionDenied
     return clock
 

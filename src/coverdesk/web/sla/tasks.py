@@ -17,13 +17,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coverdesk.core import clock as core_clock
 from coverdesk.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from coverdesk.sla.access import clock_may_act
 from coverdesk.sla.models import ClockKind, SlaClock
 from coverdesk.sla.selectors.clocks import clock_get
 from coverdesk.sla.services.clocks import sla_clock_pause, sla_clock_resume, sla_clock_stop
 from coverdesk.sla.services.followups import customer_update_record
 from coverdesk.web.http import WebRequest
 from coverdesk.web.permissions import can_view_sla_tasks, page_access
-from coverdesk.web.sla.access import may_act_on_clock
 from coverdesk.web.sla.forms import CustomerUpdateForm, PauseForm, TaskFilterForm
 from coverdesk.web.sla.presentation import clock_view
 from coverdesk.web.sla.queries import standard_choices, task_row, tasks_of_user
@@ -73,7 +73,7 @@ def _clock_for_action(request: WebRequest, clock_id: int) -> SlaClock:
         clock = clock_get(clock_id=clock_id)
     except NotFound as error:
         raise Http404(error.message) from error
-    if not may_act_on_clock(request.user, clock):
+    if not clock_may_act(request.user, clock):
         raise DjangoPermissionDenied
     return clock
 
