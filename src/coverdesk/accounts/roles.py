@@ -13,13 +13,28 @@ from coverdesk.accounts.choices import DepartmentCode, RoleCode
 
 # Permissions every staff member (not customers) has: customers, and the timeliness calendars
 # and standards that their deadlines come from.
-STAFF_BASE = ["parties.view_party", "sla.view_calendar", "sla.view_slastandard"]
+STAFF_BASE = [
+    "parties.view_party",
+    "sla.view_calendar",
+    "sla.view_slastandard",
+    "catalog.view_product",
+    "policies.view_aircraft",
+    "policies.view_insuredperson",
+]
+# Keeping the insured-object registers: brokers for new business, clerks for servicing.
+INSURED_OBJECTS_WRITE = [
+    "policies.add_aircraft",
+    "policies.change_aircraft",
+    "policies.add_insuredperson",
+    "policies.change_insuredperson",
+    "policies.import_insured_objects",
+]
 SLA_ALL_CLOCKS = ["sla.view_all_clocks", "sla.view_kpis"]
 PARTY_WRITE = ["parties.add_party", "parties.change_party"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    RoleCode.BROKER: [*STAFF_BASE, *PARTY_WRITE, "parties.view_pii"],
-    RoleCode.CLERK: [*STAFF_BASE, *PARTY_WRITE, "parties.view_pii"],
+    RoleCode.BROKER: [*STAFF_BASE, *PARTY_WRITE, "parties.view_pii", *INSURED_OBJECTS_WRITE],
+    RoleCode.CLERK: [*STAFF_BASE, *PARTY_WRITE, "parties.view_pii", *INSURED_OBJECTS_WRITE],
     RoleCode.AGENT: [*STAFF_BASE, *PARTY_WRITE],
     RoleCode.ADJUSTER: [*STAFF_BASE, "parties.view_pii"],
     RoleCode.SURVEYOR: [*STAFF_BASE],
@@ -51,6 +66,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sla.change_calendar",
         "sla.change_slastandard",
         "sla.change_evaluationrule",
+        "catalog.manage_products",
     ],
     RoleCode.CUSTOMER: [],
 }
