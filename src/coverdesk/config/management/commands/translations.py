@@ -8,7 +8,6 @@ removed without `make messages`) or if any zh_Hans message is untranslated or fu
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -25,7 +24,6 @@ from django.core.management.commands.makemessages import Command as MakeMessages
 LOCALES = ["zh_Hans", "en"]
 COMPLETE_LOCALE = "zh_Hans"
 IGNORE = ["tests/*", "*/tests/*", "migrations/*", "*/migrations/*", "conftest.py"]
-_VOLATILE = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re.MULTILINE)
 
 
 @contextmanager
@@ -42,8 +40,20 @@ def _catalogue(locale: str) -> Path:
     return Path(settings.PACKAGE_DIR) / "locale" / locale / "LC_MESSAGES" / "django.po"
 
 
-def _stable(text: str) -> str:
-    return _VOLATILE.sub("", text)
+def _stable(text: str) -> dict[tuple[str, str, str], tuple[str, ...]]:
+    """The catalogue as entries, (msgctxt, msgid, msgid_plural) → translations: how lines are
+    wrapped and what the comments say do not make a catalogue out of date."""
+    entries: dict[tuple[str, str, str], tuple[str, ...]] = {}
+    for block in text.split("\n\n"):
+        lines = [line for line in block.strip().splitlines() if not line.startswith("#")]
+        if not any(line.startswith("msgid ") for line in lines):
+            continue
+        key = (_joined(lines, "msgctxt"), _joined(lines, "msgid"), _joined(lines, "msgid_plural"))
+        if key == ("", "", ""):
+            continue  # the header, with its creation date
+        forms = ["msgstr"] + [f"msgstr[{n}]" for n in range(6)]
+        entries[key] = tuple(_joined(lines, form) for form in forms)
+    return entries
 
 
 class _MakeMessages(MakeMessagesCommand):
