@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from coverdesk.accounts.models import User
 from coverdesk.core.exceptions import ValidationFailed
 from coverdesk.notifications.choices import Channel
 from coverdesk.notifications.services import notification_send
@@ -86,11 +87,13 @@ def missing_notice_send(
     case: str,
     reference: str,
     missing: Sequence[Any],
+    handler: User,
     moment: datetime,
 ) -> None:
-    """一次性告知: one message listing every missing or refused document."""
+    """一次性告知: one message listing every missing or refused document, to the customer's
+    portal users and to the handler, who contacts a customer without portal access."""
     notification_send(
-        recipients=customer_portal_users(customer),
+        recipients=[*customer_portal_users(customer), handler],
         template="policies_documents_missing",
         context={
             "case": case,

@@ -463,6 +463,7 @@ def _documents_missing(
         case="application",
         reference=str(application.pk),
         missing=missing,
+        handler=application.broker,
         moment=moment,
     )
     clock_pause(

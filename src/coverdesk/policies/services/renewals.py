@@ -144,7 +144,7 @@ def renewal_reminders_send(*, now: datetime | None = None) -> int:
                 after={"renewal_status": RenewalStatus.REMINDED, "threshold": threshold},
                 now=moment,
             )
-    due = FollowUp.objects.select_for_update(skip_locked=True).filter(
+    due = FollowUp.objects.select_for_update(skip_locked=True, of=("self",)).filter(
         due_on__lte=today, done_at__isnull=True, reminded_at__isnull=True
     )
     for follow_up in due.select_related("policy", "assigned_to"):

@@ -175,6 +175,7 @@ def _documents_round(
             case="servicing",
             reference=_reference(request),
             missing=missing,
+            handler=request.handler,
             moment=moment,
         )
         clock_pause(
