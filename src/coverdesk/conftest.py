@@ -107,6 +107,17 @@ def pytest_runtest_teardown(item, nextitem):
         connections.close_all()
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Services and commands speak the active language; tests read their messages in
+    English unless they switch. Requests still pick their language as in production (the
+    user's cookie, else Chinese)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def role_user(db):
     """role_user("clerk") -> a saved user holding that role."""

@@ -119,7 +119,8 @@ def test_the_kpi_workbook(manager):
     assert cells[1:] == [
         ["张伟", "adjuster", 2, 1, 1, 0.5, 0.8104, 3, 1, 2, 1, 1, 0.3333],
         ["李娜", "stranger", 0, 0, 0, None, None, 1, 0, 1, 0, 0, 0],
-        ["Total", None, 2, 1, 1, 0.5, 0.8104, 4, 1, 3, 1, 1, 0.25],
+        # The workbook speaks the caller's language: Chinese unless the request asks otherwise.
+        ["合计", None, 2, 1, 1, 0.5, 0.8104, 4, 1, 3, 1, 1, 0.25],
     ]
     assert sheet["F2"].number_format == "0.00%"
     assert sheet["A1"].font.b is True

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
+from coverdesk.accounts.tests.factories import make_user
 from coverdesk.audit.models import AuditEntry
 from coverdesk.core.exceptions import ValidationFailed
 from coverdesk.policies import imports
@@ -24,6 +25,8 @@ from coverdesk.policies.services.insured import aircraft_import, insured_persons
 from coverdesk.policies.tests.insured_factories import (
     ID_PILOT,
     NOW,
+    WRITE_PERMISSIONS,
+    grant,
     make_aircraft,
     make_insured_clerk,
     make_insured_person,
@@ -363,12 +366,14 @@ def test_too_many_rows(clerk, police, monkeypatch):
 
 
 def test_importing_needs_the_import_permission(role_user, police):
-    adder = make_insured_clerk()
-    adder.user_permissions.remove(*adder.user_permissions.filter(codename="import_insured_objects"))
-    adder = type(adder).objects.get(pk=adder.pk)
+    # an agent granted the add permissions, but not the import permission
+    adder = grant(
+        make_user("agent"),
+        *(p for p in WRITE_PERMISSIONS if p != "policies.import_insured_objects"),
+    )
     before = counts()
 
-    for user in (None, role_user("broker"), adder):
+    for user in (None, role_user("agent"), adder):
         with pytest.raises(InsuredObjectsPermissionDenied):
             import_aircraft(user, police, xlsx(BID_HEADERS, BID_ROWS))
         with pytest.raises(InsuredObjectsPermissionDenied):
