@@ -1,7 +1,7 @@
 """Pure premium arithmetic of policies: pro-rata adjustments, cancellation refunds, and the
 replay of endorsements in effective order. No ORM.
 
-Conventions (domain.md §5, docs/policies.md):
+Conventions (domain.md §5):
 - A period is whole days: 00:00 of its first day to 24:00 of its last, both days covered
   (2025-12-22..2026-12-21 is 365 days).
 - A change effective on day D covers D under the new terms: the days left are D..last day.

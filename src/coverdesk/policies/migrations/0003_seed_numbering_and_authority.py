@@ -1,7 +1,7 @@
 """Defaults an administrator changes later: the default policy number sequence
 (CD + year + 6 digits, e.g. CD2025000001) and the authority limits of underwriting (total sum
-insured) and servicing (premium change or refund). The limits are shipped DEFAULTS, documented
-in docs/policies.md; empty means without limit."""
+insured) and servicing (premium change or refund). The limits are shipped DEFAULTS, changed by
+an administrator with `authority_limit_set`; empty means without limit."""
 
 from decimal import Decimal as D
 

@@ -7,7 +7,7 @@ Exceptions are recorded paths: incomplete or refused documents (`servicing_docum
 fee recalculation (`servicing_fee_calculate` again), and a failure while applying
 (`servicing_request_approve` rolls back everything it started, then records the failure and
 reports it upward). The timeliness clock runs on the standard named by the setting
-COVERDESK_SERVICING_SLA_STANDARD (see docs/policies.md).
+COVERDESK_SERVICING_SLA_STANDARD (default: `SERVICING_STANDARD_DEFAULT` below).
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from coverdesk.policies.models import (
     ServicingStatusChange,
 )
 from coverdesk.policies.selectors.policies import policy_version_in_force, version_items
+from coverdesk.policies.selectors.servicing import servicing_preview
 from coverdesk.policies.services import policies as policy_services
 from coverdesk.policies.services.servicing import (
     servicing_customer_confirm,
@@ -556,3 +557,25 @@ def test_a_cancelled_policy_takes_no_servicing_request(team, group, newcomer):
     with pytest.raises(TransitionNotAllowed):
         receive(team, group, newcomer)
     assert ServicingRequest.objects.count() == 0
+
+
+def test_a_preview_computes_the_fee_and_the_refund_and_writes_nothing(team, group, newcomer):
+    entries = AuditEntry.objects.count()
+
+    added = servicing_preview(
+        policy=group,
+        kind="add_persons",
+        effective_on=date(2026, 9, 1),
+        changes=[{"op": "add_person", "person_id": newcomer.pk}],
+    )
+    cancelled = servicing_preview(
+        policy=group, kind="cancellation", effective_on=date(2026, 9, 1), changes=[]
+    )
+
+    assert (added.amount, added.out_of_sequence) == (D("368.22"), False)
+    assert cancelled.amount == D("-5523.29")  # 18,000 × 112 / 365 = 5,523.2876…
+    assert AuditEntry.objects.count() == entries
+    assert (Endorsement.objects.count(), PolicyVersion.objects.filter(policy=group).count()) == (
+        0,
+        1,
+    )
