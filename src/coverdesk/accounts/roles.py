@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, Permission
 
 from coverdesk.accounts.choices import DepartmentCode, RoleCode
 
+POLICY_VIEW = ["policies.view_policy", "policies.view_policyversion", "policies.view_endorsement"]
 # Permissions every staff member (not customers) has: customers, and the timeliness calendars
 # and standards that their deadlines come from.
 STAFF_BASE = [
@@ -20,7 +21,12 @@ STAFF_BASE = [
     "catalog.view_product",
     "policies.view_aircraft",
     "policies.view_insuredperson",
+    *POLICY_VIEW,
 ]
+# Brokers take new business and underwrite within their limit; clerks process servicing and
+# approve within theirs; heads and managers decide above those limits (policies.AuthorityLimit).
+NEW_BUSINESS = ["policies.manage_new_business", "policies.underwrite", "policies.issue_policy"]
+SERVICING = ["policies.process_servicing", "policies.approve_servicing"]
 # Keeping the insured-object registers: brokers for new business, clerks for servicing.
 INSURED_OBJECTS_WRITE = [
     "policies.add_aircraft",
@@ -33,8 +39,20 @@ SLA_ALL_CLOCKS = ["sla.view_all_clocks", "sla.view_kpis"]
 PARTY_WRITE = ["parties.add_party", "parties.change_party"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    RoleCode.BROKER: [*STAFF_BASE, *PARTY_WRITE, "parties.view_pii", *INSURED_OBJECTS_WRITE],
-    RoleCode.CLERK: [*STAFF_BASE, *PARTY_WRITE, "parties.view_pii", *INSURED_OBJECTS_WRITE],
+    RoleCode.BROKER: [
+        *STAFF_BASE,
+        *PARTY_WRITE,
+        "parties.view_pii",
+        *INSURED_OBJECTS_WRITE,
+        *NEW_BUSINESS,
+    ],
+    RoleCode.CLERK: [
+        *STAFF_BASE,
+        *PARTY_WRITE,
+        "parties.view_pii",
+        *INSURED_OBJECTS_WRITE,
+        *SERVICING,
+    ],
     RoleCode.AGENT: [*STAFF_BASE, *PARTY_WRITE],
     RoleCode.ADJUSTER: [*STAFF_BASE, "parties.view_pii"],
     RoleCode.SURVEYOR: [*STAFF_BASE],
@@ -42,12 +60,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     RoleCode.HEAD: [
         *STAFF_BASE,
         "accounts.view_user",
+        "policies.underwrite",
+        "policies.approve_servicing",
         "sla.view_department_clocks",
         "sla.view_department_kpis",
     ],
     RoleCode.MANAGER: [
         *STAFF_BASE,
         "accounts.view_user",
+        "policies.underwrite",
+        "policies.approve_servicing",
+        "policies.issue_policy",
         *SLA_ALL_CLOCKS,
         "sla.manage_evaluations",
     ],
@@ -67,6 +90,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sla.change_slastandard",
         "sla.change_evaluationrule",
         "catalog.manage_products",
+        "policies.change_policynumbersequence",
+        "policies.change_authoritylimit",
     ],
     RoleCode.CUSTOMER: [],
 }

@@ -111,7 +111,8 @@ def test_reminders_go_out_60_30_and_15_days_before_expiry_once_each(team, group,
         .last()
         .body
     )
-    assert "2026-12-21, in 15 days" in body
+    # rendered in the customer's language, Chinese by default
+    assert "将于2026-12-21 24时到期，距今还有15天" in body
 
 
 def test_a_policy_found_late_gets_only_the_latest_reminder(team, group, portal):
