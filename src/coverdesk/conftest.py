@@ -37,6 +37,7 @@ SEED_MIGRATIONS = [
     ("coverdesk.sla.migrations", "0002_seed_calendars"),
     ("coverdesk.sla.migrations", "0004_seed_standards"),
     ("coverdesk.sla.migrations", "0006_seed_evaluation_rule"),
+    ("coverdesk.sla.migrations", "0008_seed_servicing_standard"),
     ("coverdesk.catalog.migrations", "0002_aviation_product"),
     ("coverdesk.policies.migrations", "0003_seed_numbering_and_authority"),
 ]

@@ -25,6 +25,7 @@ from coverdesk.notifications.services import notification_send
 from coverdesk.parties.choices import PartyKind
 from coverdesk.parties.models import CustomerAccess, Party
 from coverdesk.parties.services import contact_add, customer_access_grant, party_create
+from coverdesk.policies.demo import demo_policies_load
 
 DEMO_PASSWORD = "coverdesk-demo"
 CUSTOMER_NAME = "广州市公安局指挥中心警务航空队"
@@ -78,8 +79,10 @@ def demo_load() -> DemoReport:
         admin = admin or users.get("admin")
         report.add(f"user {username}")
     _wire_heads(departments, users, report)
-    _customer(users, report)
+    customer = _customer(users, report)
     demo_sla_load(report)
+    for created in demo_policies_load(customer=customer, acting_user=users["broker"]):
+        report.add(created)
     notification_send(
         recipients=list(users.values()),
         template="welcome",
@@ -105,7 +108,7 @@ def _wire_heads(
             user_manager_set(user=users[username], manager=users[manager], acting_user=admin)
 
 
-def _customer(users: dict[str, User], report: DemoReport) -> None:
+def _customer(users: dict[str, User], report: DemoReport) -> Party:
     party = Party.objects.filter(name=CUSTOMER_NAME, kind=PartyKind.ORGANISATION).first()
     if party is None:
         party = party_create(
@@ -131,3 +134,4 @@ def _customer(users: dict[str, User], report: DemoReport) -> None:
     if not CustomerAccess.objects.filter(user=users["customer"]).exists():
         customer_access_grant(user=users["customer"], party=party, acting_user=users["admin"])
         report.add("customer portal access")
+    return party

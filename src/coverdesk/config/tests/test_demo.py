@@ -11,7 +11,8 @@ def _row_counts():
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
-        if model._meta.app_label in {"accounts", "audit", "notifications", "parties", "auth"}
+        if model._meta.app_label
+        in {"accounts", "audit", "notifications", "parties", "auth", "sla", "catalog", "policies"}
     }
 
 

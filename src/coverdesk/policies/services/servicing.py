@@ -91,9 +91,8 @@ from coverdesk.policies.transitions import TransitionNotAllowed, transition_chec
 from coverdesk.policies.validation import text_clean
 from coverdesk.sla.selectors.clocks import management_users
 
-# The catalogue has no servicing standard; document review and stamping (1 working day) is
-# the closest. Set COVERDESK_SERVICING_SLA_STANDARD once a servicing standard is added.
-SERVICING_STANDARD_DEFAULT = "back_office.document_review.routine"
+# A company default (sla migration 0008); COVERDESK_SERVICING_SLA_STANDARD picks another.
+SERVICING_STANDARD_DEFAULT = "servicing.request.process"
 IDENTITY_NEEDS_DOCUMENT = frozenset({IdentityMethod.ID_CARD, IdentityMethod.AUTHORISATION})
 FAILURE_TEXT_LIMIT = 300
 

@@ -132,7 +132,7 @@ def test_a_request_goes_from_intake_to_a_new_version_with_the_clock_waiting_for_
     assert "保全申请书" not in body
     clock = clock_of(request)
     assert (clock.standard_version.standard.code, clock.state) == (
-        "back_office.document_review.routine",
+        "servicing.request.process",
         "paused",
     )
 
@@ -448,17 +448,17 @@ def test_cancellation_with_refund_above_the_clerks_authority_goes_to_the_manager
 
 
 def test_a_request_handled_after_its_deadline_breaches_its_clock(team, group, newcomer):
-    # received complete on Monday 09:00: one working day, due Tuesday 17:30
+    # received complete on Monday 09:00: three working days, due Thursday 17:30
     request = receive(team, group, newcomer)
     request = servicing_fee_calculate(request_id=request.pk, acting_user=team.clerk, now=MONDAY)
 
     request = servicing_request_approve(
-        request_id=request.pk, acting_user=team.clerk, now=at(2026, 8, 26, 9)
+        request_id=request.pk, acting_user=team.clerk, now=at(2026, 8, 28, 9)
     )
 
     clock = clock_of(request)
     assert (clock.state, clock.met) == ("breached", False)
-    assert clock.due_at == at(2026, 8, 25, 17, 30)
+    assert clock.due_at == at(2026, 8, 27, 17, 30)
 
 
 def test_reject_stops_and_withdraw_cancels_the_clock(team, group, newcomer):
