@@ -28,7 +28,7 @@ from coverdesk.catalog.choices import (
 )
 from coverdesk.catalog.models import Clause
 from coverdesk.core.exceptions import ValidationFailed
-from coverdesk.policies.choices import ServicingKind
+from coverdesk.policies.choices import ServicingKind, VersionKind
 from coverdesk.policies.exceptions import PolicyNotFound
 from coverdesk.policies.models import Endorsement, Policy, PolicyVersion
 from coverdesk.policies.terms import row_premiums
@@ -251,7 +251,10 @@ def _split(terms: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]]:
     for item in terms.get("items", []):
         groups.setdefault(str(item["key"]).split(":", 1)[0], []).append(item)
     groups["aircraft"].sort(key=lambda i: str(i["data"].get("registration_mark", "")))
-    groups["person"].sort(key=lambda i: (str(i["data"].get("category")), i["data"].get("name")))
+    order = {category: n for n, category in enumerate(PersonCategory.values)}
+    groups["person"].sort(
+        key=lambda i: (order.get(str(i["data"].get("category")), 99), str(i["data"].get("name")))
+    )
     return groups
 
 
@@ -269,8 +272,14 @@ def _pdf(template_name: str, context: dict[str, Any], language: str) -> bytes:
 def _version_of(policy: Policy, version_number: int | None) -> PolicyVersion:
     versions = PolicyVersion.objects.filter(policy=policy)
     if version_number is None:
-        # The latest transaction still in force (replaced versions are history).
-        version = versions.filter(replaced_at__isnull=True).order_by("-number").first()
+        # The latest terms not replaced; for a cancelled policy the last terms that covered
+        # something (the schedule then also says from when it is cancelled).
+        version = (
+            versions.filter(replaced_at__isnull=True)
+            .exclude(kind=VersionKind.CANCELLATION)
+            .order_by("-effective_from", "-number")
+            .first()
+        )
     else:
         version = versions.filter(number=version_number).first()
     if version is None:
@@ -400,6 +409,16 @@ def _change_rows(
         premium_old = money(old["premium"]) if old else "—"
         premium_new = money(new["premium"]) if new else "—"
         rows.append({"what": what, "detail": detail, "before": premium_old, "after": premium_new})
+    if endorsement.kind == ServicingKind.CANCELLATION:
+        rows.append(
+            {
+                "what": _("Cancelled"),
+                "detail": _("The policy is cancelled; cover ends at %(moment)s.")
+                % {"moment": f"{endorsement.effective_on.isoformat()} 00:00"},
+                "before": "—",
+                "after": "—",
+            }
+        )
     return rows
 
 

@@ -3,6 +3,7 @@ the services, read back with pdftotext."""
 
 import subprocess
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -10,6 +11,7 @@ from coverdesk.catalog.models import Clause
 from coverdesk.core.exceptions import ValidationFailed
 from coverdesk.policies.exceptions import PolicyNotFound
 from coverdesk.policies.models import Endorsement
+from coverdesk.policies.services.policies import policy_cancel
 from coverdesk.policies.services.servicing import (
     servicing_fee_calculate,
     servicing_request_approve,
@@ -90,8 +92,6 @@ def remove_person(team, policy, person):
 
 
 def test_money_has_thousands_separators_and_two_decimals():
-    from decimal import Decimal
-
     assert money(Decimal("2733200")) == "2,733,200.00"
     assert money(Decimal("-973.149")) == "-973.15"
     assert money(None) == ""
@@ -177,6 +177,47 @@ def test_the_english_endorsement_names_the_refund(team, policy, crew):
     assert "Days from the effective date to the end of the period" in text
     assert "1 March 2026" in text
     assert money(-endorsement.premium_change) in text
+
+
+def test_a_cancellation_endorsement_shows_the_refund_calculation(team, customer):
+    # given an aviation policy cancelled from 2026-06-22 by the manager
+    aviation = issue_policy(
+        team, customer, coverage_codes=[AVIATION], aircraft=make_fleet(customer)
+    )
+    endorsement = policy_cancel(
+        policy_id=aviation.pk,
+        cancel_on=date(2026, 6, 22),
+        acting_user=team.manager,
+        now=at(2026, 6, 15, 11),
+    )
+
+    text = pdf_text(endorsement_pdf(endorsement_id=endorsement.pk, language="en"))
+
+    # then the pro-rata refund 2,666,000 × 183 / 365 is shown with the cover's end
+    assert endorsement.premium_change == Decimal("-1336652.05")
+    assert "Cancellation with refund" in text
+    assert "cover ends at 2026-06-22 00:00" in text
+    assert "Premium to be refunded: CNY 1,336,652.05" in text
+    assert "183" in text
+
+
+def test_the_schedule_of_a_cancelled_policy_shows_its_last_terms_and_the_cancellation(
+    team, customer
+):
+    aviation = issue_policy(
+        team, customer, coverage_codes=[AVIATION], aircraft=make_fleet(customer)
+    )
+    policy_cancel(
+        policy_id=aviation.pk,
+        cancel_on=date(2026, 6, 22),
+        acting_user=team.manager,
+        now=at(2026, 6, 15, 11),
+    )
+
+    text = pdf_text(policy_schedule_pdf(policy_id=aviation.pk, language="en"))
+
+    assert "4401350701" in text
+    assert "Cancelled from 22 June 2026 00:00" in text
 
 
 def test_unknown_policy_version_endorsement_or_language_are_refused(policy):
