@@ -13,7 +13,9 @@ import logging
 import random
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from smtplib import SMTPException
 from typing import Any
@@ -22,8 +24,18 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    Field,
+    ForeignKey,
+    JSONField,
+    Model,
+    PositiveSmallIntegerField,
+    TextField,
+)
 from django.utils.translation import gettext_lazy as _
 
 from coverdesk.accounts.models import User
@@ -40,7 +52,12 @@ from coverdesk.notifications.channels import (
 from coverdesk.notifications.choices import Channel, MessageStatus
 from coverdesk.notifications.exceptions import MessageNotFound
 from coverdesk.notifications.models import Message
-from coverdesk.notifications.rendering import message_render, template_get
+from coverdesk.notifications.rendering import (
+    MessageTemplate,
+    RenderedMessage,
+    message_render,
+    template_get,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +108,6 @@ def _validated_phone(raw: str) -> str:
     return number
 
 
-@transaction.atomic
 def notification_send(
     *,
     recipients: Iterable[User],
@@ -111,6 +127,8 @@ def notification_send(
     says so, never a silent gap. With `dedupe_key`, a message already queued for the same key,
     recipient and channel is not queued again; only the rows queued by this call are returned.
     Template context values may be lazy translations: they render in the recipient's language.
+    Inside `notification_batch()` the rows (without a dedupe key) are inserted when the block
+    ends.
     """
     message_template = template_get(template)
     if message_template is None:
@@ -140,14 +158,11 @@ def notification_send(
     unique_recipients: dict[int, User] = {}
     for user in recipients:
         unique_recipients.setdefault(user.pk, user)
+    renderings = _renderings(message_template, given_context, list(unique_recipients.values()))
 
     rows: list[Message] = []
     for user in unique_recipients.values():
-        rendered = message_render(
-            template=message_template,
-            context={**given_context, "recipient": user},
-            language=user.language or settings.LANGUAGE_CODE,
-        )
+        rendered = renderings[user.pk]
         for channel in chosen_channels:
             row = Message(
                 recipient=user,
@@ -182,23 +197,265 @@ def notification_send(
                 )
             rows.append(row)
 
-    if dedupe_key is None:
-        return Message.objects.bulk_create(rows)
-    return [row for row in rows if _create_unless_duplicate(row)]
+    if dedupe_key is not None:
+        # What is already queued decides what this call queues: inserted at once.
+        return _messages_insert(rows, skip_duplicates=True)
+    batch = _batch.get()
+    if batch is not None:
+        batch.extend(rows)
+        return rows
+    return _messages_insert(rows, skip_duplicates=False)
 
 
-def _create_unless_duplicate(row: Message) -> bool:
-    if Message.objects.filter(dedupe_key=row.dedupe_key).exists():
-        return False
+_batch: ContextVar[list[Message] | None] = ContextVar("notification_batch", default=None)
+
+
+@contextmanager
+def notification_batch() -> Iterator[None]:
+    """Inside the block, the rows `notification_send` queues without a dedupe key are kept and
+    inserted together when the block ends without an error (one statement on PostgreSQL): for
+    a caller that sends many messages in one transaction, like the SLA sweep. Use it inside
+    that transaction; the rows returned inside the block get their ids when it ends. A block
+    inside another adds to the outer one."""
+    if _batch.get() is not None:
+        yield
+        return
+    rows: list[Message] = []
+    token = _batch.set(rows)
     try:
-        # A savepoint: a concurrent insert of the same key must not abort the caller's transaction.
-        with transaction.atomic():
-            row.save(force_insert=True)
-    except IntegrityError:
-        if Message.objects.filter(dedupe_key=row.dedupe_key).exists():
-            return False
+        yield
+    finally:
+        _batch.reset(token)
+    _messages_insert(rows, skip_duplicates=False)
+
+
+class _RecipientProbe:
+    """Stands in for the recipient in a trial rendering. Whatever the template does with it
+    (prints it, tests it, reads an attribute, passes it to a filter) marks the message as
+    personal, to be rendered per recipient; a template that never touches it renders the same
+    for everyone who reads its language."""
+
+    __slots__ = ("used",)
+
+    def __init__(self) -> None:
+        self.used = False
+
+    def __getattr__(self, name: str) -> Any:
+        self.used = True
+        raise AttributeError(name)
+
+    def __getitem__(self, key: object) -> Any:
+        self.used = True
+        raise KeyError(key)
+
+    def __str__(self) -> str:
+        self.used = True
+        return ""
+
+    def __repr__(self) -> str:
+        self.used = True
+        return "<recipient>"
+
+    def __format__(self, spec: str) -> str:
+        self.used = True
+        return ""
+
+    def __bool__(self) -> bool:
+        self.used = True
+        return True
+
+    def __len__(self) -> int:
+        self.used = True
+        return 0
+
+    def __iter__(self) -> Iterator[Any]:
+        self.used = True
+        return iter(())
+
+    def __contains__(self, item: object) -> bool:
+        self.used = True
+        return False
+
+    def __eq__(self, other: object) -> bool:
+        self.used = True
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        self.used = True
+        return NotImplemented
+
+    def __lt__(self, other: object) -> bool:
+        self.used = True
+        return NotImplemented
+
+    __le__ = __gt__ = __ge__ = __lt__
+
+    def __hash__(self) -> int:
+        self.used = True
+        return id(self)
+
+    def __int__(self) -> int:
+        self.used = True
+        return 0
+
+    __float__ = __int__
+
+
+def _renderings(
+    template: MessageTemplate, context: dict[str, Any], users: list[User]
+) -> dict[int, RenderedMessage]:
+    """Each recipient's rendering: once per language for recipients who share it, unless the
+    template reads the recipient; then, and for a recipient alone in a language, per person."""
+    by_language: dict[str, list[User]] = {}
+    for user in users:
+        by_language.setdefault(user.language or settings.LANGUAGE_CODE, []).append(user)
+    renderings: dict[int, RenderedMessage] = {}
+    for language, readers in by_language.items():
+        shared = _rendering_shared(template, context, language) if len(readers) > 1 else None
+        for user in readers:
+            renderings[user.pk] = shared or message_render(
+                template=template, context={**context, "recipient": user}, language=language
+            )
+    return renderings
+
+
+def _rendering_shared(
+    template: MessageTemplate, context: dict[str, Any], language: str
+) -> RenderedMessage | None:
+    probe = _RecipientProbe()
+    try:
+        rendered = message_render(
+            template=template, context={**context, "recipient": probe}, language=language
+        )
+    except Exception:
+        if probe.used:
+            return None  # rendered per recipient, where a real error shows with real data
         raise
-    return True
+    return None if probe.used else rendered
+
+
+# Message's columns in insert order (all but the id), and how many rows one INSERT carries
+# on SQLite (32,766 parameters a statement).
+_INSERT_FIELDS = [field for field in Message._meta.concrete_fields if not field.primary_key]
+_INSERT_COLUMNS = [str(field.column) for field in _INSERT_FIELDS]
+_ROWS_PER_INSERT = 500
+
+
+def _messages_insert(rows: list[Message], *, skip_duplicates: bool) -> list[Message]:
+    """Insert the rows with INSERT … RETURNING; returns those inserted, with their ids. With
+    `skip_duplicates` a row whose dedupe key is taken (also by a concurrent transaction) is
+    skipped by ON CONFLICT DO NOTHING: no savepoint, and the caller's transaction stays valid.
+
+    On PostgreSQL all rows go in one statement, a column an array literal (bulk_create sends
+    arrays too, but the driver adapts them element by element, and a VALUES list of thousands
+    of rows is slow to plan); elsewhere a VALUES list per few hundred rows."""
+    if not rows:
+        return []
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is read thousands of times here
+    quote = db.ops.quote_name
+    columns = ", ".join(quote(column) for column in _INSERT_COLUMNS)
+    conflict = f" ON CONFLICT ({quote('dedupe_key')}) DO NOTHING" if skip_duplicates else ""
+    returning = f" RETURNING {quote('id')}, {quote('dedupe_key')}"
+    table = quote(Message._meta.db_table)
+    chunks: list[tuple[list[Message], str, list[Any]]] = []
+    if db.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{field.db_type(db)}[]" for field in _INSERT_FIELDS)
+        chunks.append(
+            (
+                rows,
+                f" SELECT * FROM unnest({arrays})",  # noqa: S608 (names and types only)
+                [_column_array(field, rows, db) for field in _INSERT_FIELDS],
+            )
+        )
+    else:
+        placeholders = "(" + ", ".join(["%s"] * len(_INSERT_FIELDS)) + ")"
+        for offset in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[offset : offset + _ROWS_PER_INSERT]
+            params = [
+                field.get_db_prep_save(field.pre_save(row, True), db)
+                for row in chunk
+                for field in _INSERT_FIELDS
+            ]
+            chunks.append((chunk, " VALUES " + ", ".join([placeholders] * len(chunk)), params))
+    inserted: list[Message] = []
+    with transaction.atomic(savepoint=False), db.cursor() as cursor:
+        for chunk, source, params in chunks:
+            # Only names and types from the model are formatted in; the values are parameters.
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}){source}{conflict}{returning}",
+                params,
+            )
+            returned = cursor.fetchall()
+            if skip_duplicates:
+                # Every row has its own key: match by key, whatever order the rows come back.
+                ids = {key: pk for pk, key in returned}
+                done = [
+                    (row, ids[key])
+                    for row in chunk
+                    if (key := row.dedupe_key) is not None and key in ids
+                ]
+            else:
+                # Rows come back in the order inserted (as bulk_create relies on).
+                done = list(zip(chunk, (pk for pk, _key in returned), strict=True))
+            for row, pk in done:
+                row.pk = pk
+                row._state.adding = False
+                row._state.db = db.alias
+                inserted.append(row)
+    return inserted
+
+
+# Field types whose database value depends on the Python value alone: a value object shared
+# by many rows (a call's template, subject, body, instant) is converted once. Not their
+# subclasses: an encrypted text field encrypts each row anew.
+_PURE_FIELD_TYPES: tuple[type[Field[Any, Any]], ...] = (
+    CharField,
+    TextField,
+    DateTimeField,
+    PositiveSmallIntegerField,
+    ForeignKey,
+)
+
+
+def _column_array(field: Field[Any, Any], rows: list[Message], db: BaseDatabaseWrapper) -> str:
+    """One column of the rows as a PostgreSQL array literal: every element double-quoted with
+    backslashes and double quotes escaped, NULL bare."""
+    texts: list[str | None] = []
+    done: dict[int, str | None] = {}
+    pure = type(field) in _PURE_FIELD_TYPES
+    for row in rows:
+        value = field.pre_save(row, True)
+        if pure and id(value) in done:
+            texts.append(done[id(value)])
+            continue
+        if isinstance(field, JSONField):
+            text = None if value is None else json.dumps(value, cls=field.encoder)
+            pure = True  # the dumps of a shared context object is shared
+        else:
+            text = _element_text(field.get_db_prep_save(value, db))
+        if pure:
+            done[id(value)] = text
+        texts.append(text)
+    return (
+        "{"
+        + ",".join(
+            "NULL" if text is None else '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for text in texts
+        )
+        + "}"
+    )
+
+
+def _element_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, int | str):
+        return str(value)
+    raise TypeError(f"no array text for {type(value).__name__}")
 
 
 @transaction.atomic
