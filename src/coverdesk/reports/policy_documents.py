@@ -27,6 +27,7 @@ from coverdesk.catalog.choices import (
     PersonCategory,
 )
 from coverdesk.catalog.models import Clause
+from coverdesk.catalog.parameters import SCHEMAS
 from coverdesk.core.exceptions import ValidationFailed
 from coverdesk.policies.choices import ServicingKind, VersionKind
 from coverdesk.policies.exceptions import PolicyNotFound
@@ -205,11 +206,15 @@ def _person_rows(items: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _parameter_text(value: Any) -> str:
+def _parameter_text(value: Any, kind: str = "") -> str:
     if isinstance(value, list | tuple):
         return ", ".join(_parameter_text(v) for v in value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if kind == "money" and value not in (None, ""):
+        return money(str(value))
+    if kind == "share" and value not in (None, ""):
+        return f"{(Decimal(str(value)) * 100).normalize():f}%"
     return str(value)
 
 
@@ -225,6 +230,12 @@ def _clause_rows(
     for item in items:
         data = item["data"]
         clause = texts.get(str(data.get("code")))
+        schema = SCHEMAS.get(str(data.get("clause_kind")), {})
+
+        def spec_kind(name: str, schema: Mapping[str, Any] = schema) -> str:
+            spec = schema.get(name)
+            return str(spec.kind) if spec is not None else ""
+
         text = ""
         if clause is not None:
             text = clause.text if _chinese(language) else (clause.text_en or clause.text)
@@ -233,7 +244,7 @@ def _clause_rows(
                 "title": _pick(data, "title", language),
                 "text": text,
                 "parameters": [
-                    {"name": name, "value": _parameter_text(value)}
+                    {"name": name, "value": _parameter_text(value, spec_kind(name))}
                     for name, value in sorted(dict(data.get("parameters") or {}).items())
                 ],
             }
@@ -469,14 +480,21 @@ def endorsement_pdf(*, endorsement_id: int, language: str = "zh-hans") -> bytes:
         )
     with translation.override(language):
         calculation = dict(endorsement.calculation or {})
+        # Later endorsements re-applied after this out-of-sequence one: each one's new
+        # calculation (its difference is already a line of this endorsement's calculation).
         reapplied = [
             {
-                "title": str(entry.get("reference", "")),
-                "lines": _calculation_lines(entry),
-                "result": money(entry.get("result")),
+                "title": _("Endorsement %(sequence)s effective %(day)s")
+                % {
+                    "sequence": entry.get("sequence", ""),
+                    "day": date_text(date.fromisoformat(str(entry["effective_on"])), language),
+                },
+                "lines": _calculation_lines(entry.get("calculation") or {}),
+                "before": money(entry.get("before")),
+                "after": money(entry.get("after")),
             }
             for entry in calculation.get("reapplied", [])
-            if isinstance(entry, Mapping)
+            if isinstance(entry, Mapping) and entry.get("effective_on")
         ]
         change = endorsement.premium_change
         context = {

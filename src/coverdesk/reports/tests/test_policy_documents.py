@@ -71,7 +71,7 @@ def policy(team, customer, crew):
     )
 
 
-def remove_person(team, policy, person):
+def remove_person(team, policy, person, *, effective_on=date(2026, 3, 1), day=24):
     request = servicing_request_receive(
         policy_id=policy.pk,
         kind="remove_persons",
@@ -79,15 +79,17 @@ def remove_person(team, policy, person):
         requester_name="郑海",
         identity_method="authorisation",
         identity_reference="4401**********999X",
-        effective_on=date(2026, 3, 1),
+        effective_on=effective_on,
         changes=[{"op": "remove_person", "person_id": person.pk}],
-        description="减少被保险人刘建",
+        description=f"减少被保险人{person.name}",
         received_documents=["servicing_application", "applicant_identity", "persons_removed"],
         acting_user=team.clerk,
-        now=at(2026, 2, 24, 9),
+        now=at(2026, 2, day, 9),
     )
-    servicing_fee_calculate(request_id=request.pk, acting_user=team.clerk, now=at(2026, 2, 24, 11))
-    servicing_request_approve(request_id=request.pk, acting_user=team.clerk, now=at(2026, 2, 25))
+    servicing_fee_calculate(request_id=request.pk, acting_user=team.clerk, now=at(2026, 2, day, 11))
+    servicing_request_approve(
+        request_id=request.pk, acting_user=team.clerk, now=at(2026, 2, day, 15)
+    )
     return Endorsement.objects.get(servicing_request=request)
 
 
@@ -177,6 +179,21 @@ def test_the_english_endorsement_names_the_refund(team, policy, crew):
     assert "Days from the effective date to the end of the period" in text
     assert "1 March 2026" in text
     assert money(-endorsement.premium_change) in text
+
+
+def test_an_out_of_sequence_endorsement_shows_the_later_one_re_applied(team, policy, crew):
+    # given 刘建 removed from 06-01, then 周明 removed from 03-01 (before it, arriving later)
+    later = remove_person(team, policy, crew[2], effective_on=date(2026, 6, 1), day=20)
+    earlier = remove_person(team, policy, crew[1], effective_on=date(2026, 3, 1), day=24)
+
+    text = pdf_text(endorsement_pdf(endorsement_id=earlier.pk, language="en"))
+
+    # then the document explains the re-application of the later endorsement
+    assert earlier.out_of_sequence is True
+    assert "the later endorsements were re-applied in effective order" in text
+    assert f"Re-applied: Endorsement {later.sequence} effective 1 June 2026" in text
+    assert "Later endorsement re-applied in effective order: change of its premium" in text
+    assert money(abs(earlier.premium_change)) in text
 
 
 def test_a_cancellation_endorsement_shows_the_refund_calculation(team, customer):
