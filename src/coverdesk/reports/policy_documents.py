@@ -28,6 +28,7 @@ from coverdesk.catalog.choices import (
 )
 from coverdesk.catalog.models import Clause
 from coverdesk.catalog.parameters import SCHEMAS
+from coverdesk.core import clock
 from coverdesk.core.exceptions import ValidationFailed
 from coverdesk.policies.choices import ServicingKind, VersionKind
 from coverdesk.policies.exceptions import PolicyNotFound
@@ -316,7 +317,7 @@ def _policy_context(policy: Policy, version: PolicyVersion, language: str) -> di
             version.effective_from, max(version.effective_to, version.effective_from), language
         ),
         "issued_at": moment_text(policy.issued_at, language),
-        "printed_on": date_text(timezone.localdate(), language),
+        "printed_on": date_text(timezone.localdate(clock.now()), language),
         "cancelled_on": date_text(policy.cancelled_on, language) if policy.cancelled_on else "",
         "coverages": _coverage_rows(groups["coverage"], premiums, language),
         "aircraft": _aircraft_rows(groups["aircraft"], language),
