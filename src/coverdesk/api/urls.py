@@ -9,6 +9,7 @@ from coverdesk.api.notifications.apis import router as notifications_router
 from coverdesk.api.parties.apis import router as parties_router
 from coverdesk.api.policies.apis import router as policies_router
 from coverdesk.api.policies.insured import router as insured_router
+from coverdesk.api.policies.new_business import router as new_business_router
 from coverdesk.api.policies.products import router as products_router
 from coverdesk.api.policies.servicing import router as servicing_router
 from coverdesk.api.sla.apis import router as sla_router
@@ -35,4 +36,5 @@ api.add_router("", policies_router)
 api.add_router("", insured_router)
 api.add_router("", servicing_router)
 api.add_router("", products_router)
+api.add_router("", new_business_router)
 api.add_router("", sla_router)
