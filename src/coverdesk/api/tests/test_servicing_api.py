@@ -163,3 +163,44 @@ def test_receive_with_an_unknown_kind_names_the_field(team, group, newcomer):
         "choice",
     )
     assert _counts() == before
+
+
+def test_a_fee_confirmed_by_the_customer_in_the_portal(team, group, newcomer):
+    clerk = _client(team.clerk)
+    portal = _client(make_portal_user(group.customer))
+    rid = _post(
+        clerk, "/api/v1/servicing-requests", _body(group, newcomer, received=DOCUMENTS)
+    ).json()["id"]
+
+    calculated = _post(
+        clerk, f"/api/v1/servicing-requests/{rid}/calculate", {"confirm_with_customer": True}
+    )
+    assert calculated.json()["status"] == "awaiting_confirmation"
+    confirmed = _post(
+        portal, f"/api/v1/servicing-requests/{rid}/confirm", {"calculation_number": 1}
+    )
+
+    assert confirmed.status_code == 200
+    assert confirmed.json()["status"] == "confirmed"
+
+
+@pytest.mark.parametrize("action", ["documents", "calculate", "approve", "archive"])
+def test_an_agent_may_not_act_on_a_request(team, group, newcomer, api_client_for, action):
+    clerk = _client(team.clerk)
+    agent, _user = api_client_for("agent")
+    rid = _post(clerk, "/api/v1/servicing-requests", _body(group, newcomer)).json()["id"]
+    before = (_counts(), ServicingRequest.objects.get().status)
+
+    response = _post(agent, f"/api/v1/servicing-requests/{rid}/{action}")
+
+    assert response.status_code == 403
+    assert (_counts(), ServicingRequest.objects.get().status) == before
+
+
+def test_a_withdrawn_request_is_withdrawn(team, group, newcomer):
+    clerk = _client(team.clerk)
+    rid = _post(clerk, "/api/v1/servicing-requests", _body(group, newcomer)).json()["id"]
+
+    response = _post(clerk, f"/api/v1/servicing-requests/{rid}/withdraw", {"reason": "客户撤回"})
+
+    assert response.json()["status"] == "withdrawn"
