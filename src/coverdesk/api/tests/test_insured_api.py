@@ -274,3 +274,43 @@ def test_person_add_unknown_category_is_422(api_client_for, police):
         "category",
         "choice",
     )
+
+
+def test_aircraft_update_wrong_role_is_403_and_changes_nothing(api_client_for, police):
+    aircraft = make_aircraft(make_insured_clerk(), police)
+    agent, _user = api_client_for("agent")
+    before = _counts()
+
+    response = agent.patch(
+        f"/api/v1/aircraft/{aircraft.pk}", {"passenger_seats": 1}, content_type="application/json"
+    )
+
+    assert response.status_code == 403
+    aircraft.refresh_from_db()
+    assert aircraft.passenger_seats == 6
+    assert _counts() == before
+
+
+def test_person_import_reports_rows_without_id_numbers(api_client_for, police):
+    client, _user = api_client_for("clerk")
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["Name", "ID number", "Category"])
+    writer.writerow(["林海", ID_PILOT, "pilot"])
+    writer.writerow(["无证", "123", "pilot"])
+
+    response = client.post(
+        "/api/v1/insured-persons/import",
+        {
+            "file": _upload(text.getvalue().encode(), "crew.csv"),
+            "customer_id": police.pk,
+            "valid_rows_only": "true",
+        },
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["total_rows"], body["imported"]) == (2, 1)
+    assert [(i["row"], i["field"]) for i in body["issues"]] == [(3, "id_number")]
+    assert ID_PILOT not in response.content.decode()
+    assert InsuredPerson.objects.get().name == "林海"

@@ -322,3 +322,25 @@ def test_endorsement_writes_a_new_version(api_client_for, policy, fleet):
     assert PolicyVersion.objects.filter(policy=policy).count() == 2
     in_force = clerk.get(f"/api/v1/policies/{policy.pk}/in-force?on=2026-07-01").json()
     assert in_force["version"]["number"] == 2
+
+
+def test_list_filters_by_customer_person_and_status(api_client_for, team, customer, policy):
+    from coverdesk.policies.tests.policy_factories import GROUP, make_person
+
+    pilot = make_person(customer, "机长", "pilot", 1)
+    group = issue_policy(team, customer, coverage_codes=[GROUP], persons=[pilot])
+    other = make_customer(name="另一客户", credit_code="91110000100000000R")
+    client, _user = api_client_for("clerk")
+
+    by_person = client.get(f"/api/v1/policies?person={pilot.pk}").json()
+    by_customer = client.get(f"/api/v1/policies?customer={customer.pk}").json()
+    by_other = client.get(f"/api/v1/policies?customer={other.pk}").json()
+    cancelled = client.get("/api/v1/policies?status=cancelled").json()
+    bad_status = client.get("/api/v1/policies?status=lapsed")
+
+    assert [p["id"] for p in by_person["items"]] == [group.pk]
+    assert by_customer["count"] == 2
+    assert by_other["count"] == 0
+    assert cancelled["count"] == 0
+    assert bad_status.status_code == 422
+    assert bad_status.json()["fields"][0]["field"] == "status"
