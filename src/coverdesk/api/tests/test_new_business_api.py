@@ -173,3 +173,20 @@ def test_decline_needs_reasons(team, customer, fleet):
     assert missing.status_code == 422
     assert missing.json()["fields"][0]["field"] == "reasons"
     assert declined.json()["status"] == "declined"
+
+
+@pytest.mark.parametrize("action", ["submit", "documents", "approve", "payment", "issue"])
+def test_an_agent_may_not_act_on_an_application(team, customer, fleet, api_client_for, action):
+    broker = _client(team.broker)
+    quote_id = _post(broker, "/api/v1/quotes", _quote_body(customer, fleet)).json()["id"]
+    aid = _post(
+        broker, "/api/v1/applications", {"quote_id": quote_id, "complexity": "simple"}
+    ).json()["id"]
+    agent, _user = api_client_for("agent")
+    body = {"amount": "1.00", "paid_on": "2026-11-20", "payment_reference": "X"}
+    before = (_counts(), Application.objects.get().status)
+
+    response = _post(agent, f"/api/v1/applications/{aid}/{action}", body)
+
+    assert response.status_code in (403, 404)
+    assert (_counts(), Application.objects.get().status) == before
