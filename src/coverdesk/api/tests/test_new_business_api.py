@@ -190,3 +190,18 @@ def test_an_agent_may_not_act_on_an_application(team, customer, fleet, api_clien
 
     assert response.status_code in (403, 404)
     assert (_counts(), Application.objects.get().status) == before
+
+
+def test_an_application_referred_with_reasons(team, customer, fleet):
+    broker = _client(team.broker)
+    quote_id = _post(broker, "/api/v1/quotes", _quote_body(customer, fleet)).json()["id"]
+    created = _post(broker, "/api/v1/applications", {"quote_id": quote_id, "complexity": "complex"})
+    aid = created.json()["id"]
+    codes = [d["code"] for d in created.json()["documents"]]
+    _post(broker, f"/api/v1/applications/{aid}/submit", {"received_documents": codes})
+
+    response = _post(broker, f"/api/v1/applications/{aid}/refer", {"reasons": ["超出核保权限"]})
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "referred"
+    assert response.json()["decision_reasons"] == ["超出核保权限"]
