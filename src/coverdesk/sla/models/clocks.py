@@ -198,6 +198,8 @@ class SlaClock(BaseModel):
         related_name="+",
         verbose_name=_("calendar version"),
     )
+    # No single-column indexes: (assignee, state) and (department, state) below lead with the
+    # same column, and every index here is one more write on each sweep update.
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -205,6 +207,7 @@ class SlaClock(BaseModel):
         blank=True,
         related_name="sla_clocks",
         verbose_name=_("assignee"),
+        db_index=False,
     )
     department = models.ForeignKey(
         "accounts.Department",
@@ -213,6 +216,7 @@ class SlaClock(BaseModel):
         blank=True,
         related_name="sla_clocks",
         verbose_name=_("department"),
+        db_index=False,
     )
     state = models.CharField(
         _("state"), max_length=20, choices=ClockState.choices, default=ClockState.RUNNING
