@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Model
 from django.utils import timezone
@@ -17,6 +18,7 @@ from coverdesk.core.clock import ensure_aware
 from coverdesk.parties.models import Contact, CustomerAccess, Party
 from coverdesk.policies.exceptions import AuthorityExceeded, PolicyPermissionDenied
 from coverdesk.policies.models import AuthorityLimit
+from coverdesk.policies.transitions import transition_check
 from coverdesk.sla.models import SlaClock
 from coverdesk.sla.services.clocks import (
     sla_clock_cancel,
@@ -108,6 +110,35 @@ def status_change_record(
         by=by,
         note=note,
     )
+
+
+def status_move(
+    owner: Any,
+    *,
+    aggregate: str,
+    history: type[Model],
+    owner_field: str,
+    action: str,
+    target: str,
+    user: User | None,
+    moment: datetime,
+    note: str = "",
+) -> None:
+    """One step of an aggregate's workflow: check the transition table, write the status
+    history row, set the new status (the caller saves and audits)."""
+    transition_check(aggregate, owner.status, action, target)
+    status_change_record(
+        history,
+        owner_field=owner_field,
+        owner=owner,
+        from_status=owner.status,
+        to_status=target,
+        action=action,
+        at=moment,
+        by=user,
+        note=note,
+    )
+    owner.status = target
 
 
 def customer_portal_users(customer: Party) -> list[User]:

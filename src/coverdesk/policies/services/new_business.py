@@ -71,6 +71,7 @@ from coverdesk.policies.services.common import (
     moment_of,
     permission_require,
     status_change_record,
+    status_move,
 )
 from coverdesk.policies.services.documents import (
     documents_create,
@@ -340,19 +341,17 @@ def _move(
     moment: datetime,
     note: str = "",
 ) -> None:
-    transition_check("application", application.status, action, target)
-    status_change_record(
-        ApplicationStatusChange,
+    status_move(
+        application,
+        aggregate="application",
+        history=ApplicationStatusChange,
         owner_field="application",
-        owner=application,
-        from_status=application.status,
-        to_status=target,
         action=action,
-        at=moment,
-        by=user,
+        target=target,
+        user=user,
+        moment=moment,
         note=note,
     )
-    application.status = target
 
 
 def _snapshot(application: Application) -> dict[str, Any]:

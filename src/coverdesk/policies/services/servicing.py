@@ -76,6 +76,7 @@ from coverdesk.policies.services.common import (
     moment_of,
     permission_require,
     status_change_record,
+    status_move,
 )
 from coverdesk.policies.services.documents import (
     documents_create,
@@ -122,19 +123,17 @@ def _move(
     moment: datetime,
     note: str = "",
 ) -> None:
-    transition_check("servicing", request.status, action, target)
-    status_change_record(
-        ServicingStatusChange,
+    status_move(
+        request,
+        aggregate="servicing",
+        history=ServicingStatusChange,
         owner_field="request",
-        owner=request,
-        from_status=request.status,
-        to_status=target,
         action=action,
-        at=moment,
-        by=user,
+        target=target,
+        user=user,
+        moment=moment,
         note=note,
     )
-    request.status = target
 
 
 def _snapshot(request: ServicingRequest) -> dict[str, Any]:
