@@ -83,3 +83,32 @@ can_manage_calendars = has_permission("sla.change_calendar")
 can_view_standards = has_permission("sla.view_slastandard")
 # The standards service itself demands this permission; the page asks for the same.
 can_change_standards = has_permission("sla.change_slastandard")
+
+
+# ---- Products, registers, policies, new business, servicing ------------------------------------
+
+can_view_products = has_permission("catalog.view_product")
+can_view_registers = has_permission("policies.view_aircraft")
+can_change_registers = has_permission("policies.change_aircraft")
+can_import_registers = has_permission("policies.import_insured_objects")
+can_view_policy_list = has_permission("policies.view_policy")  # staff: every policy
+
+
+def can_view_policies(user: Any) -> bool:
+    """Staff read every policy; a customer's portal user reads their own organisation's."""
+    return can_view_policy_list(user) or (is_signed_in(user) and user_is_customer(user))
+
+
+can_manage_new_business = has_permission("policies.manage_new_business")
+can_underwrite = has_permission("policies.underwrite")
+can_issue_policies = has_permission("policies.issue_policy")
+can_process_servicing = has_permission("policies.process_servicing")
+can_approve_servicing = has_permission("policies.approve_servicing")
+
+
+def can_view_servicing(user: Any) -> bool:
+    return can_process_servicing(user) or can_approve_servicing(user)
+
+
+def can_view_new_business(user: Any) -> bool:
+    return can_manage_new_business(user) or can_underwrite(user)

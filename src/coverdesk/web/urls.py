@@ -23,4 +23,9 @@ urlpatterns = [
     path("audit/", audit.audit_list, name="audit_list"),
     path("audit/verify/", audit.audit_verify, name="audit_verify"),
     path("sla/", include("coverdesk.web.sla.urls")),
+    path("policies/", include("coverdesk.web.policies.urls")),
+    path("new-business/", include("coverdesk.web.new_business.urls")),
+    path("servicing/", include("coverdesk.web.servicing.urls")),
+    path("registers/", include("coverdesk.web.registers.urls")),
+    path("products/", include("coverdesk.web.products.urls")),
 ]

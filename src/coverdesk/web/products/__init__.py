@@ -1,0 +1,1 @@
+"""The product catalogue as staff read it: products, versions, coverages, clauses, checklists."""

@@ -1,0 +1,1 @@
+"""Insured-object registers: aircraft and insured persons, their change history and bulk import."""
