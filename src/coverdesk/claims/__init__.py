@@ -1,1 +1,2 @@
-"""claims: see docs/architecture.md (layer placeholder until its capability lands)."""
+"""claims: first notice of loss, incidents and accident response, materials, survey, assessment,
+adjudication, reserves, approval by authority, settlement and payment (issue 5)."""

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "coverdesk.parties",
     "coverdesk.catalog",
     "coverdesk.policies",
+    "coverdesk.claims",
     "coverdesk.web",
     "coverdesk.api",
     "coverdesk.config",
