@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "coverdesk.catalog",
     "coverdesk.policies",
     "coverdesk.claims",
+    "coverdesk.servicedesk",
     "coverdesk.web",
     "coverdesk.api",
     "coverdesk.config",

@@ -1,1 +1,2 @@
-"""servicedesk: see docs/architecture.md (layer placeholder until its capability lands)."""
+"""servicedesk: inquiries on every channel, complaints, return visits and satisfaction surveys
+(issue 6)."""
