@@ -6,10 +6,17 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from coverdesk.core.exceptions import ApplicationError, ErrorBody
+
+
+def _n(ctx: dict[str, Any], key: str) -> int:
+    value = ctx.get(key)
+    return value if isinstance(value, int) else 0
+
 
 # pydantic error type → (rule, translated message). Anything else keeps pydantic's text.
 _RULES: dict[str, tuple[str, Any]] = {
@@ -22,6 +29,23 @@ _RULES: dict[str, tuple[str, Any]] = {
         "max_length",
         lambda ctx: _("At most %(n)s characters.") % {"n": ctx.get("max_length")},
     ),
+    "too_short": (
+        "min_items",
+        lambda ctx: (
+            ngettext(
+                "Give at least %(n)s item.", "Give at least %(n)s items.", _n(ctx, "min_length")
+            )
+            % {"n": ctx.get("min_length")}
+        ),
+    ),
+    "too_long": (
+        "max_items",
+        lambda ctx: (
+            ngettext("Give at most %(n)s item.", "Give at most %(n)s items.", _n(ctx, "max_length"))
+            % {"n": ctx.get("max_length")}
+        ),
+    ),
+    # Bounds: inclusive ones are min_value / max_value, exclusive ones greater_than / less_than.
     "greater_than_equal": (
         "min_value",
         lambda ctx: _("Must be at least %(n)s.") % {"n": ctx.get("ge")},
@@ -30,10 +54,42 @@ _RULES: dict[str, tuple[str, Any]] = {
         "max_value",
         lambda ctx: _("Must be at most %(n)s.") % {"n": ctx.get("le")},
     ),
-    "greater_than": ("min_value", lambda ctx: _("Must be more than %(n)s.") % {"n": ctx.get("gt")}),
+    "greater_than": (
+        "greater_than",
+        lambda ctx: _("Must be more than %(n)s.") % {"n": ctx.get("gt")},
+    ),
+    "less_than": (
+        "less_than",
+        lambda ctx: _("Must be less than %(n)s.") % {"n": ctx.get("lt")},
+    ),
+    "multiple_of": (
+        "multiple_of",
+        lambda ctx: _("Must be a multiple of %(n)s.") % {"n": ctx.get("multiple_of")},
+    ),
+    "decimal_max_places": (
+        "decimal_places",
+        lambda ctx: (
+            _("At most %(n)s digits after the decimal point.") % {"n": ctx.get("decimal_places")}
+        ),
+    ),
+    "decimal_max_digits": (
+        "max_digits",
+        lambda ctx: _("At most %(n)s digits in all.") % {"n": ctx.get("max_digits")},
+    ),
+    "decimal_whole_digits": (
+        "max_digits",
+        lambda ctx: (
+            _("At most %(n)s digits before the decimal point.") % {"n": ctx.get("whole_digits")}
+        ),
+    ),
+    "finite_number": ("decimal", lambda ctx: _("Enter a finite number.")),
     "int_parsing": ("integer", lambda ctx: _("Enter a whole number.")),
     "int_type": ("integer", lambda ctx: _("Enter a whole number.")),
+    "int_from_float": ("integer", lambda ctx: _("Enter a whole number.")),
     "decimal_parsing": ("decimal", lambda ctx: _("Enter a number.")),
+    "decimal_type": ("decimal", lambda ctx: _("Enter a number.")),
+    "float_parsing": ("decimal", lambda ctx: _("Enter a number.")),
+    "float_type": ("decimal", lambda ctx: _("Enter a number.")),
     "datetime_parsing": ("datetime", lambda ctx: _("Enter a date and time in ISO 8601 form.")),
     "datetime_from_date_parsing": (
         "datetime",
@@ -42,13 +98,22 @@ _RULES: dict[str, tuple[str, Any]] = {
     "timezone_aware": ("timezone_aware", lambda ctx: _("Give the time with its UTC offset.")),
     "date_parsing": ("date", lambda ctx: _("Enter a date as YYYY-MM-DD.")),
     "date_from_datetime_parsing": ("date", lambda ctx: _("Enter a date as YYYY-MM-DD.")),
+    "date_type": ("date", lambda ctx: _("Enter a date as YYYY-MM-DD.")),
+    "datetime_type": ("datetime", lambda ctx: _("Enter a date and time in ISO 8601 form.")),
     "enum": ("choice", lambda ctx: _("Choose one of: %(c)s.") % {"c": ctx.get("expected")}),
     "literal_error": (
         "choice",
         lambda ctx: _("Choose one of: %(c)s.") % {"c": ctx.get("expected")},
     ),
     "string_type": ("string", lambda ctx: _("Enter text.")),
+    "string_pattern_mismatch": (
+        "pattern",
+        lambda ctx: _("Does not have the expected form (%(p)s).") % {"p": ctx.get("pattern")},
+    ),
     "bool_parsing": ("boolean", lambda ctx: _("Enter true or false.")),
+    "bool_type": ("boolean", lambda ctx: _("Enter true or false.")),
+    "list_type": ("list", lambda ctx: _("Send a list.")),
+    "dict_type": ("object", lambda ctx: _("Send a JSON object.")),
     "json_invalid": ("json", lambda ctx: _("The request body is not valid JSON.")),
     "model_attributes_type": ("object", lambda ctx: _("Send a JSON object.")),
     "value_error": ("invalid", None),

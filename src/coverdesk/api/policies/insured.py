@@ -1,6 +1,7 @@
 """Insured objects: the aircraft register and insured persons — list with filters, detail,
 register or add, change, and bulk import with a row-by-row report. ID numbers are masked."""
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -9,6 +10,7 @@ from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from coverdesk.api.auth import API_AUTH
+from coverdesk.api.policies.common import Page, caller
 from coverdesk.catalog.choices import PersonCategory
 from coverdesk.policies.access.insured import (
     aircraft_for_user,
@@ -22,6 +24,7 @@ from coverdesk.policies.models.insured import (
     InsuredPersonStatus,
     Ownership,
 )
+from coverdesk.policies.selectors.insured import aircraft_changes, insured_person_changes
 from coverdesk.policies.services.insured import (
     aircraft_import,
     aircraft_register,
@@ -122,6 +125,16 @@ class PersonUpdateInput(Schema):
     notes: str | None = None
 
 
+class ChangeOutput(Schema):
+    id: int
+    action: str
+    changed_at: datetime
+    changed_by_id: int | None
+    before: dict[str, Any] | None = Field(description="Fields changed, as they were (masked)")
+    after: dict[str, Any] | None = Field(description="Fields changed, as they are (masked)")
+    reason: str
+
+
 class ImportIssueOutput(Schema):
     row: int
     column: str
@@ -178,20 +191,16 @@ def _person(person: InsuredPerson) -> dict[str, Any]:
     }
 
 
-class _Page:
-    """Lets the paginator slice the queryset, then shapes only the page it keeps."""
-
-    def __init__(self, queryset: Any, shape: Any) -> None:
-        self.queryset, self.shape = queryset, shape
-
-    def __len__(self) -> int:
-        return int(self.queryset.count())
-
-    def count(self) -> int:
-        return int(self.queryset.count())
-
-    def __getitem__(self, key: slice) -> list[dict[str, Any]]:
-        return [self.shape(row) for row in self.queryset[key]]
+def _change(change: Any) -> dict[str, Any]:
+    return {
+        "id": change.pk,
+        "action": change.action,
+        "changed_at": change.changed_at,
+        "changed_by_id": change.changed_by_id,
+        "before": change.before,
+        "after": change.after,
+        "reason": change.reason,
+    }
 
 
 def _equipment(items: list[EquipmentSchema] | None) -> list[dict[str, Any]] | None:
@@ -214,12 +223,22 @@ def aircraft_list_api(
         query=q,
         active_only=active_only,
     )
-    return _Page(rows, _aircraft)
+    return Page(rows, _aircraft)
 
 
 @router.get("/aircraft/{int:aircraft_id}", response=AircraftOutput, summary="An aircraft")
 def aircraft_detail(request: HttpRequest, aircraft_id: int) -> dict[str, Any]:
     return _aircraft(aircraft_for_user(user=request.auth, aircraft_id=aircraft_id))  # type: ignore[attr-defined]
+
+
+@router.get(
+    "/aircraft/{int:aircraft_id}/changes",
+    response=list[ChangeOutput],
+    summary="An aircraft's change history, oldest first",
+)
+def aircraft_history(request: HttpRequest, aircraft_id: int) -> list[dict[str, Any]]:
+    aircraft = aircraft_for_user(user=caller(request), aircraft_id=aircraft_id)
+    return [_change(c) for c in aircraft_changes(aircraft_id=aircraft.pk)]
 
 
 @router.post("/aircraft", response={201: AircraftOutput}, summary="Register an aircraft")
@@ -285,12 +304,22 @@ def person_list_api(
         category=category,
         status=status,
     )
-    return _Page(rows, _person)
+    return Page(rows, _person)
 
 
 @router.get("/insured-persons/{int:person_id}", response=PersonOutput, summary="An insured person")
 def person_detail(request: HttpRequest, person_id: int) -> dict[str, Any]:
     return _person(insured_person_for_user(user=request.auth, person_id=person_id))  # type: ignore[attr-defined]
+
+
+@router.get(
+    "/insured-persons/{int:person_id}/changes",
+    response=list[ChangeOutput],
+    summary="An insured person's change history, oldest first (ID numbers masked)",
+)
+def person_history(request: HttpRequest, person_id: int) -> list[dict[str, Any]]:
+    person = insured_person_for_user(user=caller(request), person_id=person_id)
+    return [_change(c) for c in insured_person_changes(person_id=person.pk)]
 
 
 @router.post("/insured-persons", response={201: PersonOutput}, summary="Add an insured person")

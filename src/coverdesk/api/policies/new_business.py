@@ -1,21 +1,45 @@
-"""New business: needs intake, quotes (options compared), applications and their workflow —
-submit, documents, approve / refer / decline, payment, issue. Staff work: for anyone who
-neither sells nor reads policies an intake or application does not exist."""
+"""New business: needs intake and the consultation log, quotes (options compared), applications
+and their workflow — submit, documents, approve / refer / decline, payment, issue, withdraw —
+and the broker's follow-ups after issue. Staff work: for anyone who neither sells nor reads
+policies an intake, quote, application or follow-up does not exist."""
 
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from coverdesk.api.auth import API_AUTH
+from coverdesk.api.policies.common import (
+    DocumentOutput,
+    DocumentsReviewInput,
+    Page,
+    ReasonInput,
+    Workflow,
+    body_fields,
+    caller,
+    documents_out,
+    today,
+)
 from coverdesk.policies.access.policies import application_access_for_user
-from coverdesk.policies.choices import ApplicationStatus, Complexity
-from coverdesk.policies.exceptions import ApplicationNotFound, IntakeNotFound
-from coverdesk.policies.models import Application, Quote
-from coverdesk.policies.selectors.new_business import intake_get, quotes_compare
+from coverdesk.policies.choices import (
+    ApplicationStatus,
+    Complexity,
+    ConsultationChannel,
+    FollowUpKind,
+    IntakeStatus,
+    QuoteStatus,
+)
+from coverdesk.policies.exceptions import (
+    ApplicationNotFound,
+    FollowUpNotFound,
+    IntakeNotFound,
+    QuoteNotFound,
+)
+from coverdesk.policies.models import Application, FollowUp, NeedsIntake, Quote
+from coverdesk.policies.selectors.new_business import follow_ups_due, intake_get, quotes_compare
 from coverdesk.policies.services.new_business import (
     application_approve,
     application_create,
@@ -25,18 +49,33 @@ from coverdesk.policies.services.new_business import (
     application_payment_record,
     application_refer,
     application_submit,
+    application_withdraw,
+    consultation_record,
+    follow_up_complete,
     needs_intake_create,
     quote_create,
+    quote_decline,
 )
+from coverdesk.policies.terms import items_from_json, premium_by_coverage
 
 router = Router(tags=["new business"], auth=API_AUTH)
 
 READ_PERMISSIONS = ("policies.view_policy", "policies.manage_new_business")
 
+# The services name fields after their parameters; the bodies here send these names.
+QUOTE_FIELDS = {
+    "product": "product_code",
+    "customer": "customer_id",
+    "coverages": "coverage_codes",
+    "aircraft": "aircraft_ids",
+    "persons": "person_ids",
+    "clauses": "clause_codes",
+}
+
 
 def _reader(request: HttpRequest) -> Any:
     """The caller if they may read new business; for anyone else it does not exist."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = caller(request)
     return user if any(user.has_perm(p) for p in READ_PERMISSIONS) else None
 
 
@@ -51,11 +90,35 @@ class IntakeInput(Schema):
 class IntakeOutput(Schema):
     id: int
     customer_id: int
+    customer_name: str
+    broker_id: int
     insurance_type: str
     coverage_wanted: str
     budget: Decimal | None
-    status: str
+    notes: str
+    status: IntakeStatus
     received_at: datetime
+
+
+class ConsultationInput(Schema):
+    occurred_at: datetime
+    channel: ConsultationChannel
+    summary: str = Field(min_length=1)
+    recommendation: str = ""
+
+
+class ConsultationOutput(Schema):
+    id: int
+    occurred_at: datetime
+    channel: ConsultationChannel
+    summary: str
+    recommendation: str
+    recorded_by_id: int
+    recorded_at: datetime
+
+
+class IntakeDetailOutput(IntakeOutput):
+    consultations: list[ConsultationOutput]
 
 
 class QuoteInput(Schema):
@@ -76,14 +139,16 @@ class QuoteInput(Schema):
 class QuoteOutput(Schema):
     id: int
     intake_id: int | None
+    renewal_of_id: int | None = Field(description="The policy a renewal quote renews")
     customer_id: int
     product_code: str
+    product_version: int
     label: str
     period_start: date
     period_end: date
     term_premium: Decimal
     total_sum_insured: Decimal
-    status: str
+    status: QuoteStatus
     valid_until: date
     premium_by_coverage: dict[str, Decimal] = {}
 
@@ -93,20 +158,12 @@ class ApplicationCreateInput(Schema):
     complexity: Complexity
 
 
-class DocumentOutput(Schema):
-    code: str
-    name: str
-    name_en: str
-    required: bool
-    status: str
-    note: str
-
-
 class ApplicationOutput(Schema):
     id: int
     quote_id: int
     customer_id: int
     customer_name: str
+    broker_id: int
     complexity: Complexity
     status: ApplicationStatus
     submitted_at: datetime | None
@@ -124,11 +181,6 @@ class ApplicationDetailOutput(ApplicationOutput):
 
 class SubmitInput(Schema):
     received_documents: list[str] = []
-
-
-class DocumentsReviewInput(Schema):
-    received: list[str] = []
-    rejected: dict[str, str] = Field({}, description="Document code → reason")
 
 
 class ApproveInput(Schema):
@@ -151,12 +203,72 @@ class IssuedOutput(Schema):
     policy_number: str
 
 
-def _quote(quote: Quote, by_coverage: dict[str, Decimal] | None = None) -> dict[str, Any]:
+class FollowUpOutput(Schema):
+    id: int
+    policy_id: int
+    policy_number: str
+    kind: FollowUpKind
+    due_on: date
+    assigned_to_id: int | None
+    reminded_at: datetime | None
+    done_at: datetime | None
+    note: str
+
+
+class FollowUpDoneInput(Schema):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+def _intake(intake: NeedsIntake) -> dict[str, Any]:
+    return {
+        "id": intake.pk,
+        "customer_id": intake.customer_id,
+        "customer_name": intake.customer.name,
+        "broker_id": intake.broker_id,
+        "insurance_type": intake.insurance_type,
+        "coverage_wanted": intake.coverage_wanted,
+        "budget": intake.budget,
+        "notes": intake.notes,
+        "status": intake.status,
+        "received_at": intake.received_at,
+    }
+
+
+def _intake_detail(intake: NeedsIntake) -> dict[str, Any]:
+    return {
+        **_intake(intake),
+        "consultations": [
+            {
+                "id": c.pk,
+                "occurred_at": c.occurred_at,
+                "channel": c.channel,
+                "summary": c.summary,
+                "recommendation": c.recommendation,
+                "recorded_by_id": c.recorded_by_id,
+                "recorded_at": c.recorded_at,
+            }
+            for c in intake.consultations.all()
+        ],
+    }
+
+
+def _intake_fetch(user: Any, intake_id: int) -> NeedsIntake:
+    if not any(user.has_perm(p) for p in READ_PERMISSIONS):
+        raise IntakeNotFound()
+    return intake_get(intake_id=intake_id)
+
+
+def quote_out(quote: Quote, by_coverage: dict[str, Decimal] | None = None) -> dict[str, Any]:
+    """A quote for the answer; its premium by coverage from its rated terms unless given."""
+    if by_coverage is None:
+        by_coverage = premium_by_coverage(items_from_json(quote.terms.get("items", [])))
     return {
         "id": quote.pk,
         "intake_id": quote.intake_id,
+        "renewal_of_id": quote.renewal_of_id,
         "customer_id": quote.customer_id,
         "product_code": quote.product_version.product.code,
+        "product_version": quote.product_version.number,
         "label": quote.label,
         "period_start": quote.period_start,
         "period_end": quote.period_end,
@@ -164,8 +276,19 @@ def _quote(quote: Quote, by_coverage: dict[str, Decimal] | None = None) -> dict[
         "total_sum_insured": quote.total_sum_insured,
         "status": quote.status,
         "valid_until": quote.valid_until,
-        "premium_by_coverage": by_coverage or {},
+        "premium_by_coverage": by_coverage,
     }
+
+
+def _quotes() -> Any:
+    return Quote.objects.select_related("product_version__product").order_by("-created_at", "-id")
+
+
+def _quote_fetch(user: Any, quote_id: int) -> Quote:
+    quote = _quotes().filter(pk=quote_id).first()
+    if quote is None or not any(user.has_perm(p) for p in READ_PERMISSIONS):
+        raise QuoteNotFound()
+    return quote
 
 
 def _application(application: Application) -> dict[str, Any]:
@@ -174,6 +297,7 @@ def _application(application: Application) -> dict[str, Any]:
         "quote_id": application.quote_id,
         "customer_id": application.customer_id,
         "customer_name": application.customer.name,
+        "broker_id": application.broker_id,
         "complexity": application.complexity,
         "status": application.status,
         "submitted_at": application.submitted_at,
@@ -186,37 +310,95 @@ def _application(application: Application) -> dict[str, Any]:
     }
 
 
-def _detail(request: HttpRequest, application_id: int) -> dict[str, Any]:
-    application = application_access_for_user(user=request.auth, application_id=application_id)  # type: ignore[attr-defined]
+def _application_detail(application: Application) -> dict[str, Any]:
     return {
         **_application(application),
-        "documents": [
-            {
-                "code": d.code,
-                "name": d.name,
-                "name_en": d.name_en,
-                "required": d.required,
-                "status": d.status,
-                "note": d.note,
-            }
-            for d in application.documents.order_by("id")
-        ],
+        "documents": documents_out(application.documents.order_by("id")),
     }
 
 
-def _check(request: HttpRequest, application_id: int) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
-    application_access_for_user(user=user, application_id=application_id)
-    return user
+def _follow_up(follow_up: FollowUp) -> dict[str, Any]:
+    return {
+        "id": follow_up.pk,
+        "policy_id": follow_up.policy_id,
+        "policy_number": follow_up.policy.number,
+        "kind": follow_up.kind,
+        "due_on": follow_up.due_on,
+        "assigned_to_id": follow_up.assigned_to_id,
+        "reminded_at": follow_up.reminded_at,
+        "done_at": follow_up.done_at,
+        "note": follow_up.note,
+    }
 
 
-# Intake and quotes ---------------------------------------------------------------------------
+def _follow_up_fetch(user: Any, follow_up_id: int) -> FollowUp:
+    follow_up = FollowUp.objects.select_related("policy").filter(pk=follow_up_id).first()
+    if follow_up is None or not any(user.has_perm(p) for p in READ_PERMISSIONS):
+        raise FollowUpNotFound()
+    return follow_up
+
+
+INTAKES = Workflow(fetch=_intake_fetch, render=_intake_detail, id_name="intake_id")
+QUOTES = Workflow(fetch=_quote_fetch, render=quote_out, id_name="quote_id")
+APPLICATIONS = Workflow(
+    fetch=lambda user, application_id: application_access_for_user(
+        user=user, application_id=application_id
+    ),
+    render=_application_detail,
+    id_name="application_id",
+    fields={"quote": "quote_id"},
+)
+FOLLOW_UPS = Workflow(fetch=_follow_up_fetch, render=_follow_up, id_name="follow_up_id")
+
+
+# Needs intakes and the consultation log -------------------------------------------------------
+
+
+@router.get("/needs-intakes", response=list[IntakeOutput], summary="Needs intakes")
+@paginate(PageNumberPagination)
+def intake_list_api(
+    request: HttpRequest,
+    status: IntakeStatus | None = None,
+    customer: int | None = None,
+    broker: int | None = None,
+) -> Any:
+    rows = NeedsIntake.objects.select_related("customer").order_by("-received_at", "-id")
+    if _reader(request) is None:
+        rows = rows.none()
+    if status is not None:
+        rows = rows.filter(status=status)
+    if customer is not None:
+        rows = rows.filter(customer_id=customer)
+    if broker is not None:
+        rows = rows.filter(broker_id=broker)
+    return Page(rows, _intake)
 
 
 @router.post("/needs-intakes", response={201: IntakeOutput}, summary="Record a client's needs")
 def intake_create_api(request: HttpRequest, data: IntakeInput) -> Status[Any]:
-    intake = needs_intake_create(acting_user=request.auth, **data.dict())  # type: ignore[attr-defined]
-    return Status(201, intake)
+    with body_fields({"customer": "customer_id"}):
+        intake = needs_intake_create(acting_user=caller(request), **data.dict())
+    return Status(201, _intake(intake))
+
+
+@router.get(
+    "/needs-intakes/{int:intake_id}",
+    response=IntakeDetailOutput,
+    summary="A client's needs with the consultation log",
+)
+def intake_detail(request: HttpRequest, intake_id: int) -> dict[str, Any]:
+    return INTAKES.detail(request, intake_id)
+
+
+@router.post(
+    "/needs-intakes/{int:intake_id}/consultations",
+    response={201: IntakeDetailOutput},
+    summary="Log a consultation with the client",
+)
+def consultation_record_api(
+    request: HttpRequest, intake_id: int, data: ConsultationInput
+) -> Status[dict[str, Any]]:
+    return Status(201, INTAKES.act(request, intake_id, consultation_record, **data.dict()))
 
 
 @router.get(
@@ -225,36 +407,59 @@ def intake_create_api(request: HttpRequest, data: IntakeInput) -> Status[Any]:
     summary="The options quoted for a client's needs, compared",
 )
 def intake_quotes(request: HttpRequest, intake_id: int) -> list[dict[str, Any]]:
-    if _reader(request) is None:
-        raise IntakeNotFound()
-    intake_get(intake_id=intake_id)
+    _intake_fetch(caller(request), intake_id)
     return [
-        _quote(option.quote, option.premium_by_coverage)
+        quote_out(option.quote, option.premium_by_coverage)
         for option in quotes_compare(intake_id=intake_id)
     ]
 
 
+# Quotes --------------------------------------------------------------------------------------
+
+
+@router.get("/quotes", response=list[QuoteOutput], summary="Quotes")
+@paginate(PageNumberPagination)
+def quote_list_api(
+    request: HttpRequest,
+    intake: int | None = None,
+    customer: int | None = None,
+    renewal_of: int | None = Query(None, description="Renewal quotes of this policy"),
+    status: QuoteStatus | None = None,
+) -> Any:
+    rows = _quotes()
+    if _reader(request) is None:
+        rows = rows.none()
+    if intake is not None:
+        rows = rows.filter(intake_id=intake)
+    if customer is not None:
+        rows = rows.filter(customer_id=customer)
+    if renewal_of is not None:
+        rows = rows.filter(renewal_of_id=renewal_of)
+    if status is not None:
+        rows = rows.filter(status=status)
+    return Page(rows, quote_out)
+
+
 @router.post("/quotes", response={201: QuoteOutput}, summary="Quote an option")
 def quote_create_api(request: HttpRequest, data: QuoteInput) -> Status[dict[str, Any]]:
-    quote = quote_create(acting_user=request.auth, **data.dict())  # type: ignore[attr-defined]
-    return Status(201, _quote(quote))
+    with body_fields(QUOTE_FIELDS):
+        quote = quote_create(acting_user=caller(request), **data.dict())
+    return Status(201, QUOTES.detail(request, quote.pk))
+
+
+@router.get("/quotes/{int:quote_id}", response=QuoteOutput, summary="A quote")
+def quote_detail(request: HttpRequest, quote_id: int) -> dict[str, Any]:
+    return QUOTES.detail(request, quote_id)
+
+
+@router.post(
+    "/quotes/{int:quote_id}/decline", response=QuoteOutput, summary="The client did not take it"
+)
+def quote_decline_api(request: HttpRequest, quote_id: int) -> dict[str, Any]:
+    return QUOTES.act(request, quote_id, quote_decline)
 
 
 # Applications --------------------------------------------------------------------------------
-
-
-class _Page:
-    def __init__(self, queryset: Any) -> None:
-        self.queryset = queryset
-
-    def __len__(self) -> int:
-        return int(self.queryset.count())
-
-    def count(self) -> int:
-        return int(self.queryset.count())
-
-    def __getitem__(self, key: slice) -> list[dict[str, Any]]:
-        return [_application(a) for a in self.queryset[key]]
 
 
 @router.get("/applications", response=list[ApplicationOutput], summary="Applications")
@@ -274,7 +479,7 @@ def application_list_api(
         rows = rows.filter(customer_id=customer)
     if broker is not None:
         rows = rows.filter(broker_id=broker)
-    return _Page(rows)
+    return Page(rows, _application)
 
 
 @router.get(
@@ -283,7 +488,7 @@ def application_list_api(
     summary="An application",
 )
 def application_detail(request: HttpRequest, application_id: int) -> dict[str, Any]:
-    return _detail(request, application_id)
+    return APPLICATIONS.detail(request, application_id)
 
 
 @router.post(
@@ -296,8 +501,9 @@ def application_create_api(
 ) -> Status[dict[str, Any]]:
     if _reader(request) is None:
         raise ApplicationNotFound()
-    application = application_create(acting_user=request.auth, **data.dict())  # type: ignore[attr-defined]
-    return Status(201, _detail(request, application.pk))
+    with body_fields(APPLICATIONS.fields):
+        application = application_create(acting_user=caller(request), **data.dict())
+    return Status(201, APPLICATIONS.detail(request, application.pk))
 
 
 @router.post(
@@ -308,13 +514,9 @@ def application_create_api(
 def application_submit_api(
     request: HttpRequest, application_id: int, data: SubmitInput
 ) -> dict[str, Any]:
-    user = _check(request, application_id)
-    application_submit(
-        application_id=application_id,
-        acting_user=user,
-        received_documents=data.received_documents,
+    return APPLICATIONS.act(
+        request, application_id, application_submit, received_documents=data.received_documents
     )
-    return _detail(request, application_id)
 
 
 @router.post(
@@ -325,14 +527,13 @@ def application_submit_api(
 def application_documents_api(
     request: HttpRequest, application_id: int, data: DocumentsReviewInput
 ) -> dict[str, Any]:
-    user = _check(request, application_id)
-    application_documents_review(
-        application_id=application_id,
-        acting_user=user,
+    return APPLICATIONS.act(
+        request,
+        application_id,
+        application_documents_review,
         received=data.received,
         rejected=data.rejected,
     )
-    return _detail(request, application_id)
 
 
 @router.post(
@@ -343,9 +544,7 @@ def application_documents_api(
 def application_approve_api(
     request: HttpRequest, application_id: int, data: ApproveInput
 ) -> dict[str, Any]:
-    user = _check(request, application_id)
-    application_approve(application_id=application_id, acting_user=user, note=data.note)
-    return _detail(request, application_id)
+    return APPLICATIONS.act(request, application_id, application_approve, note=data.note)
 
 
 @router.post(
@@ -356,9 +555,7 @@ def application_approve_api(
 def application_refer_api(
     request: HttpRequest, application_id: int, data: ReasonsInput
 ) -> dict[str, Any]:
-    user = _check(request, application_id)
-    application_refer(application_id=application_id, reasons=data.reasons, acting_user=user)
-    return _detail(request, application_id)
+    return APPLICATIONS.act(request, application_id, application_refer, reasons=data.reasons)
 
 
 @router.post(
@@ -369,9 +566,7 @@ def application_refer_api(
 def application_decline_api(
     request: HttpRequest, application_id: int, data: ReasonsInput
 ) -> dict[str, Any]:
-    user = _check(request, application_id)
-    application_decline(application_id=application_id, reasons=data.reasons, acting_user=user)
-    return _detail(request, application_id)
+    return APPLICATIONS.act(request, application_id, application_decline, reasons=data.reasons)
 
 
 @router.post(
@@ -382,9 +577,7 @@ def application_decline_api(
 def application_payment_api(
     request: HttpRequest, application_id: int, data: PaymentInput
 ) -> dict[str, Any]:
-    user = _check(request, application_id)
-    application_payment_record(application_id=application_id, acting_user=user, **data.dict())
-    return _detail(request, application_id)
+    return APPLICATIONS.act(request, application_id, application_payment_record, **data.dict())
 
 
 @router.post(
@@ -393,9 +586,47 @@ def application_payment_api(
     summary="Issue the policy",
 )
 def application_issue_api(request: HttpRequest, application_id: int) -> Status[dict[str, Any]]:
-    user = _check(request, application_id)
-    policy = application_issue(application_id=application_id, acting_user=user)
+    policy = APPLICATIONS.call(request, application_id, application_issue)
     return Status(
         201,
         {"application_id": application_id, "policy_id": policy.pk, "policy_number": policy.number},
     )
+
+
+@router.post(
+    "/applications/{int:application_id}/withdraw",
+    response=ApplicationDetailOutput,
+    summary="The client withdrew",
+)
+def application_withdraw_api(
+    request: HttpRequest, application_id: int, data: ReasonInput
+) -> dict[str, Any]:
+    return APPLICATIONS.act(request, application_id, application_withdraw, reason=data.reason)
+
+
+# Follow-ups ----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/follow-ups",
+    response=list[FollowUpOutput],
+    summary="Follow-ups with clients due by a day (default today), open only",
+)
+@paginate(PageNumberPagination)
+def follow_up_list_api(request: HttpRequest, on: date | None = None, mine: bool = False) -> Any:
+    user = _reader(request)
+    if user is None:
+        return Page(FollowUp.objects.none(), _follow_up)
+    rows = follow_ups_due(on=on or today(), user=user if mine else None)
+    return Page(rows, _follow_up)
+
+
+@router.post(
+    "/follow-ups/{int:follow_up_id}/complete",
+    response=FollowUpOutput,
+    summary="Record the follow-up done",
+)
+def follow_up_complete_api(
+    request: HttpRequest, follow_up_id: int, data: FollowUpDoneInput
+) -> dict[str, Any]:
+    return FOLLOW_UPS.act(request, follow_up_id, follow_up_complete, note=data.note)

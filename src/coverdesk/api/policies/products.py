@@ -4,10 +4,12 @@ Staff see drafts too; customers see active products and their published versions
 from datetime import date
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from coverdesk.api.auth import API_AUTH
+from coverdesk.api.policies.common import caller
 from coverdesk.catalog.access import (
     product_for_user,
     product_version_for_user,
@@ -85,8 +87,20 @@ def _version(version: ProductVersion) -> dict[str, Any]:
 
 
 @router.get("/products", response=list[ProductOutput], summary="Products")
-def product_list_api(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_product(p) for p in products_for_user(user=request.auth)]  # type: ignore[attr-defined]
+def product_list_api(
+    request: HttpRequest,
+    q: str = Query("", description="Part of the code or the name (Chinese or English)"),
+    active_only: bool = False,
+) -> list[dict[str, Any]]:
+    products = products_for_user(user=caller(request))
+    if q.strip():
+        text = q.strip()
+        products = products.filter(
+            Q(code__icontains=text) | Q(name__icontains=text) | Q(name_en__icontains=text)
+        )
+    if active_only:
+        products = products.filter(is_active=True)
+    return [_product(p) for p in products]
 
 
 @router.get(

@@ -10,6 +10,15 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from coverdesk.api.auth import API_AUTH
+from coverdesk.api.policies.common import (
+    DocumentOutput,
+    DocumentsReviewInput,
+    Page,
+    ReasonInput,
+    Workflow,
+    caller,
+    documents_out,
+)
 from coverdesk.policies.access.policies import (
     policies_for_user,
     policy_access_for_user,
@@ -36,15 +45,6 @@ from coverdesk.policies.services.servicing import (
 router = Router(tags=["servicing"], auth=API_AUTH)
 
 
-class DocumentOutput(Schema):
-    code: str
-    name: str
-    name_en: str
-    required: bool
-    status: str
-    note: str
-
-
 class ServicingOutput(Schema):
     id: int
     policy_id: int
@@ -69,6 +69,10 @@ class ServicingDetailOutput(ServicingOutput):
     calculation: dict[str, Any] | None
     documents: list[DocumentOutput]
     outcome_note: str
+    endorsement_sequence: int | None = Field(
+        description="The endorsement written on approval (its document: "
+        "/policies/{policy_id}/endorsements/{sequence}/document.pdf)"
+    )
 
 
 class ReceiveInput(Schema):
@@ -84,11 +88,6 @@ class ReceiveInput(Schema):
     received_documents: list[str] = []
 
 
-class DocumentsReviewInput(Schema):
-    received: list[str] = []
-    rejected: dict[str, str] = Field({}, description="Document code → reason")
-
-
 class CalculateInput(Schema):
     confirm_with_customer: bool = False
     reason: str = ""
@@ -97,10 +96,6 @@ class CalculateInput(Schema):
 class ConfirmInput(Schema):
     calculation_number: int = Field(ge=1)
     note: str = ""
-
-
-class ReasonInput(Schema):
-    reason: str = Field(min_length=1)
 
 
 class ArchiveInput(Schema):
@@ -130,48 +125,23 @@ def _summary(request: ServicingRequest) -> dict[str, Any]:
 
 
 def _detail(request: ServicingRequest) -> dict[str, Any]:
+    endorsement = getattr(request, "endorsement", None)
     return {
         **_summary(request),
         "calculation": request.calculation,
         "outcome_note": request.outcome_note,
-        "documents": [
-            {
-                "code": d.code,
-                "name": d.name,
-                "name_en": d.name_en,
-                "required": d.required,
-                "status": d.status,
-                "note": d.note,
-            }
-            for d in request.documents.order_by("id")
-        ],
+        "documents": documents_out(request.documents.order_by("id")),
+        "endorsement_sequence": endorsement.sequence if endorsement is not None else None,
     }
 
 
-def _reread(http: HttpRequest, request_id: int) -> dict[str, Any]:
-    user = http.auth  # type: ignore[attr-defined]
-    return _detail(servicing_request_access_for_user(user=user, request_id=request_id))
-
-
-def _check(http: HttpRequest, request_id: int) -> Any:
-    """The caller, once the request is visible to them (else 404, revealing nothing)."""
-    user = http.auth  # type: ignore[attr-defined]
-    servicing_request_access_for_user(user=user, request_id=request_id)
-    return user
-
-
-class _Page:
-    def __init__(self, queryset: Any) -> None:
-        self.queryset = queryset
-
-    def __len__(self) -> int:
-        return int(self.queryset.count())
-
-    def count(self) -> int:
-        return int(self.queryset.count())
-
-    def __getitem__(self, key: slice) -> list[dict[str, Any]]:
-        return [_summary(r) for r in self.queryset[key]]
+REQUESTS = Workflow(
+    fetch=lambda user, request_id: servicing_request_access_for_user(
+        user=user, request_id=request_id
+    ),
+    render=_detail,
+    id_name="request_id",
+)
 
 
 @router.get("/servicing-requests", response=list[ServicingOutput], summary="Servicing requests")
@@ -179,11 +149,12 @@ class _Page:
 def servicing_list_api(
     request: HttpRequest,
     policy: int | None = None,
+    customer: int | None = None,
     status: ServicingStatus | None = None,
     kind: ServicingKind | None = None,
     handler: int | None = None,
 ) -> Any:
-    visible = policies_for_user(user=request.auth)  # type: ignore[attr-defined]
+    visible = policies_for_user(user=caller(request))
     rows = (
         ServicingRequest.objects.filter(policy__in=visible.values("pk"))
         .select_related("policy")
@@ -191,13 +162,15 @@ def servicing_list_api(
     )
     if policy is not None:
         rows = rows.filter(policy_id=policy)
+    if customer is not None:
+        rows = rows.filter(policy__customer_id=customer)
     if status is not None:
         rows = rows.filter(status=status)
     if kind is not None:
         rows = rows.filter(kind=kind)
     if handler is not None:
         rows = rows.filter(handler_id=handler)
-    return _Page(rows)
+    return Page(rows, _summary)
 
 
 @router.get(
@@ -206,7 +179,7 @@ def servicing_list_api(
     summary="A servicing request",
 )
 def servicing_detail(request: HttpRequest, request_id: int) -> dict[str, Any]:
-    return _reread(request, request_id)
+    return REQUESTS.detail(request, request_id)
 
 
 @router.post(
@@ -215,10 +188,10 @@ def servicing_detail(request: HttpRequest, request_id: int) -> dict[str, Any]:
     summary="Receive a servicing request (identity verified)",
 )
 def servicing_receive_api(request: HttpRequest, data: ReceiveInput) -> Status[dict[str, Any]]:
-    user = request.auth  # type: ignore[attr-defined]
+    user = caller(request)
     policy_access_for_user(user=user, policy_id=data.policy_id)
     created = servicing_request_receive(acting_user=user, **data.dict())
-    return Status(201, _reread(request, created.pk))
+    return Status(201, REQUESTS.detail(request, created.pk))
 
 
 @router.post(
@@ -229,11 +202,13 @@ def servicing_receive_api(request: HttpRequest, data: ReceiveInput) -> Status[di
 def servicing_documents_api(
     request: HttpRequest, request_id: int, data: DocumentsReviewInput
 ) -> dict[str, Any]:
-    user = _check(request, request_id)
-    servicing_documents_review(
-        request_id=request_id, acting_user=user, received=data.received, rejected=data.rejected
+    return REQUESTS.act(
+        request,
+        request_id,
+        servicing_documents_review,
+        received=data.received,
+        rejected=data.rejected,
     )
-    return _reread(request, request_id)
 
 
 @router.post(
@@ -244,9 +219,7 @@ def servicing_documents_api(
 def servicing_calculate_api(
     request: HttpRequest, request_id: int, data: CalculateInput
 ) -> dict[str, Any]:
-    user = _check(request, request_id)
-    servicing_fee_calculate(request_id=request_id, acting_user=user, **data.dict())
-    return _reread(request, request_id)
+    return REQUESTS.act(request, request_id, servicing_fee_calculate, **data.dict())
 
 
 @router.post(
@@ -257,9 +230,7 @@ def servicing_calculate_api(
 def servicing_confirm_api(
     request: HttpRequest, request_id: int, data: ConfirmInput
 ) -> dict[str, Any]:
-    user = _check(request, request_id)
-    servicing_customer_confirm(request_id=request_id, acting_user=user, **data.dict())
-    return _reread(request, request_id)
+    return REQUESTS.act(request, request_id, servicing_customer_confirm, **data.dict())
 
 
 @router.post(
@@ -268,9 +239,7 @@ def servicing_confirm_api(
     summary="Approve and apply to the policy",
 )
 def servicing_approve_api(request: HttpRequest, request_id: int) -> dict[str, Any]:
-    user = _check(request, request_id)
-    servicing_request_approve(request_id=request_id, acting_user=user)
-    return _reread(request, request_id)
+    return REQUESTS.act(request, request_id, servicing_request_approve)
 
 
 @router.post(
@@ -281,9 +250,7 @@ def servicing_approve_api(request: HttpRequest, request_id: int) -> dict[str, An
 def servicing_reject_api(
     request: HttpRequest, request_id: int, data: ReasonInput
 ) -> dict[str, Any]:
-    user = _check(request, request_id)
-    servicing_request_reject(request_id=request_id, reason=data.reason, acting_user=user)
-    return _reread(request, request_id)
+    return REQUESTS.act(request, request_id, servicing_request_reject, reason=data.reason)
 
 
 @router.post(
@@ -294,9 +261,7 @@ def servicing_reject_api(
 def servicing_withdraw_api(
     request: HttpRequest, request_id: int, data: ReasonInput
 ) -> dict[str, Any]:
-    user = _check(request, request_id)
-    servicing_request_withdraw(request_id=request_id, reason=data.reason, acting_user=user)
-    return _reread(request, request_id)
+    return REQUESTS.act(request, request_id, servicing_request_withdraw, reason=data.reason)
 
 
 @router.post(
@@ -307,8 +272,6 @@ def servicing_withdraw_api(
 def servicing_archive_api(
     request: HttpRequest, request_id: int, data: ArchiveInput
 ) -> dict[str, Any]:
-    user = _check(request, request_id)
-    servicing_request_archive(
-        request_id=request_id, outcome_note=data.outcome_note, acting_user=user
+    return REQUESTS.act(
+        request, request_id, servicing_request_archive, outcome_note=data.outcome_note
     )
-    return _reread(request, request_id)
