@@ -1,0 +1,82 @@
+"""Pure arithmetic of the service desk: visit schedules, reproducible sampling, scores.
+No ORM."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+from collections.abc import Iterable
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+MONTHS_BETWEEN_VISITS: dict[str, int] = {"quarterly": 3, "half_yearly": 6}
+SCORE_PLACES = Decimal("0.01")
+LOW_SCORE = 2  # a score at or below this is a problem to follow up
+
+
+def months_add(day: date, months: int) -> date:
+    """`day` moved by whole months; a day the target month lacks becomes its last day
+    (30 November + 3 months = 28 February, or 29 in a leap year)."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def next_visit_on(start: date, frequency: str, after: date) -> date | None:
+    """The first scheduled date of a programme starting on `start` that is later than
+    `after` (None for a programme without scheduled visits). Dates count from the start, so
+    month-end clamping never drifts: 31 Aug → 30 Nov → 28 Feb → 31 May."""
+    months = MONTHS_BETWEEN_VISITS.get(frequency)
+    if months is None:
+        return None
+    if start > after:
+        return start
+    step = 0
+    while True:
+        step += 1
+        candidate = months_add(start, months * step)
+        if candidate > after:
+            return candidate
+
+
+def visit_dates(start: date, frequency: str, *, first: date, last: date) -> list[date]:
+    """Every scheduled date of the programme from `first` to `last`, both included."""
+    months = MONTHS_BETWEEN_VISITS.get(frequency)
+    if months is None or last < first:
+        return []
+    dates: list[date] = []
+    step = 0
+    while True:
+        candidate = months_add(start, months * step)
+        if candidate > last:
+            return dates
+        if candidate >= first:
+            dates.append(candidate)
+        step += 1
+
+
+def sample_bucket(key: str) -> int:
+    """A number 0–99 fixed by `key` (SHA-256), so the same event is always in or out."""
+    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big") % 100
+
+
+def sampled(key: str, percent: int) -> bool:
+    """Whether the event named by `key` is among the `percent` % visited."""
+    if not 0 <= percent <= 100:
+        raise ValueError("percent must lie in 0..100")
+    return sample_bucket(key) < percent
+
+
+def average_score(scores: Iterable[int]) -> Decimal | None:
+    """Mean of the scores half-up to two places; None without any."""
+    values = list(scores)
+    if not values:
+        return None
+    return (Decimal(sum(values)) / Decimal(len(values))).quantize(
+        SCORE_PLACES, rounding=ROUND_HALF_UP
+    )
+
+
+def low_scores(scores: Iterable[int], *, threshold: int = LOW_SCORE) -> list[int]:
+    return [score for score in scores if score <= threshold]
