@@ -47,9 +47,10 @@ from coverdesk.web.new_business.common import Refused, fetch, run
 from coverdesk.web.new_business.forms import (
     ApproveForm,
     ContractFileForm,
+    DeclineForm,
     DocumentsForm,
     PaymentForm,
-    ReasonsForm,
+    ReferForm,
     WithdrawForm,
 )
 from coverdesk.web.new_business.presentation import (
@@ -71,12 +72,19 @@ from coverdesk.web.permissions import (
 # The forms of the page, by the name the template and the failing action use.
 FORMS: dict[str, Callable[..., forms.Form]] = {
     "approve": ApproveForm,
-    "refer": ReasonsForm,
-    "decline": ReasonsForm,
+    "refer": ReferForm,
+    "decline": DeclineForm,
     "payment": PaymentForm,
     "withdraw": WithdrawForm,
     "file": ContractFileForm,
+    "issue": forms.Form,
 }
+
+
+def _form(name: str, data: Any = None, **kwargs: Any) -> Any:
+    """Form `name` of the page; its element ids carry the name (refer and decline both have a
+    "reasons" field), its input names do not."""
+    return FORMS[name](data, auto_id=f"id_{name}_%s", **kwargs)
 
 
 def _application(request: WebRequest, application_id: int) -> Application:
@@ -121,13 +129,13 @@ def _page(
     }
     status = application.status
     actions = set(allowed_actions("application", status))
-    page_forms = {name: factory() for name, factory in FORMS.items()}
+    page_forms = {name: _form(name) for name in FORMS}
     if failed and form is not None:
         page_forms[failed] = form  # e.g. "issue", "documents"
     if failed != "documents":
         page_forms["documents"] = _documents_form(application)
     if failed != "payment":
-        page_forms["payment"] = PaymentForm(initial={"paid_on": timezone.localdate()})
+        page_forms["payment"] = _form("payment", initial={"paid_on": timezone.localdate()})
     checklist = page_forms["documents"]
     assert isinstance(checklist, DocumentsForm)
     checked = set(checklist["received"].value() or [])
@@ -261,7 +269,7 @@ def application_approve_view(request: WebRequest, application_id: int) -> HttpRe
         request,
         application_id,
         "approve",
-        ApproveForm(request.POST),
+        _form("approve", request.POST),
         lambda app, data: application_approve(
             application_id=app.pk, note=data["note"], acting_user=request.user
         ),
@@ -272,7 +280,7 @@ def application_approve_view(request: WebRequest, application_id: int) -> HttpRe
 @require_POST
 @page_access(can_underwrite)
 def application_refer_view(request: WebRequest, application_id: int) -> HttpResponse:
-    form = ReasonsForm(request.POST)
+    form = _form("refer", request.POST)
     return _act(
         request,
         application_id,
@@ -288,7 +296,7 @@ def application_refer_view(request: WebRequest, application_id: int) -> HttpResp
 @require_POST
 @page_access(can_underwrite)
 def application_decline_view(request: WebRequest, application_id: int) -> HttpResponse:
-    form = ReasonsForm(request.POST)
+    form = _form("decline", request.POST)
     return _act(
         request,
         application_id,
@@ -308,7 +316,7 @@ def application_payment(request: WebRequest, application_id: int) -> HttpRespons
         request,
         application_id,
         "payment",
-        PaymentForm(request.POST),
+        _form("payment", request.POST),
         lambda app, data: application_payment_record(
             application_id=app.pk,
             amount=data["amount"],
@@ -327,7 +335,7 @@ def application_issue_view(request: WebRequest, application_id: int) -> HttpResp
         request,
         application_id,
         "issue",
-        forms.Form(request.POST),
+        _form("issue", request.POST),
         lambda app, data: application_issue(application_id=app.pk, acting_user=request.user),
         lambda policy: _("Policy %(number)s is issued.") % {"number": policy.number},
     )
@@ -340,7 +348,7 @@ def application_withdraw_view(request: WebRequest, application_id: int) -> HttpR
         request,
         application_id,
         "withdraw",
-        WithdrawForm(request.POST),
+        _form("withdraw", request.POST),
         lambda app, data: application_withdraw(
             application_id=app.pk, reason=data["reason"], acting_user=request.user
         ),
@@ -367,7 +375,7 @@ def contract_file(request: WebRequest, application_id: int) -> HttpResponse:
         request,
         application_id,
         "file",
-        ContractFileForm(request.POST),
+        _form("file", request.POST),
         call,
         lambda policy: _(
             "The contract is filed; the client is told when cover starts and how to report a claim."

@@ -255,6 +255,18 @@ class ReasonsForm(forms.Form):
         return (self.cleaned_data.get("reasons") or "").splitlines()
 
 
+class ReferForm(ReasonsForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reasons"].label = _("Why it goes to a higher authority")
+
+
+class DeclineForm(ReasonsForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reasons"].label = _("Why the risk is declined")
+
+
 class PaymentForm(forms.Form):
     amount = forms.CharField(label=_("Amount paid (CNY)"), required=False)
     paid_on = forms.DateField(label=_("Paid on"), widget=date_input())
