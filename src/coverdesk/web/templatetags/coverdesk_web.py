@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from coverdesk.accounts.choices import RoleCode
 from coverdesk.audit.choices import AuditResult
+from coverdesk.web.formatting import money
 
 register = template.Library()
 
@@ -60,3 +61,9 @@ def audit_result_tone(result: str) -> str:
 @register.filter
 def role_label(code: str) -> str:
     return _role_labels([code]) or code
+
+
+@register.filter(name="money")
+def money_filter(value: Any) -> str:
+    """{{ amount|money }}: 70,000,000.00 in both languages (see web/formatting.py)."""
+    return money(value)
