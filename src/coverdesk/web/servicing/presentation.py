@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from coverdesk.catalog.choices import PersonCategory
 from coverdesk.policies.choices import ServicingAction, ServicingStatus
 from coverdesk.policies.transitions import SERVICING_WAITING
+from coverdesk.web.formatting import money
 from coverdesk.web.servicing.queries import ChangeNames
 
 S = ServicingStatus
@@ -69,11 +70,8 @@ def chinese() -> bool:
 
 
 def money_text(value: Any) -> str:
-    """ "1234.5" -> "1,234.50"; anything that is not an amount is shown as it is."""
-    try:
-        return f"{Decimal(str(value)):,.2f}"
-    except (InvalidOperation, ValueError):
-        return str(value)
+    """The one money format of the pages (web.formatting.money): "1234.5" -> "1,234.50"."""
+    return money(value)
 
 
 # Calculations ---------------------------------------------------------------------------------
