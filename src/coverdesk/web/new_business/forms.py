@@ -192,6 +192,7 @@ class QuoteForm(forms.Form):
 class ApplicationCreateForm(forms.Form):
     complexity = AnyChoiceField(
         label=_("Kind of application"),
+        required=False,
         choices=Complexity.choices,
         initial=Complexity.SIMPLE,
         help_text=_("Simple: 3 working days; complex: 5, from complete documents."),

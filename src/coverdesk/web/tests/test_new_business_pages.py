@@ -98,7 +98,7 @@ REFUSED_INPUT = {
     "web:nb_person_add": {"name": "", "id_number": "123", "category": "pilot"},
     "web:nb_quote_create": {"label": "X", "product": "nope", "period_start": "2030-01-01"},
     "web:nb_quote_decline": {},  # the option was taken already
-    "web:nb_application_create": {"complexity": "simple"},  # the option was taken already
+    "web:nb_application_create": {},  # no kind of application, and the option was taken
     "web:nb_application_documents": {"received": ["no_such_document"]},
     "web:nb_application_approve": {},  # a draft cannot be approved
     "web:nb_application_refer": {"reasons": ""},
@@ -1078,3 +1078,73 @@ def test_another_brokers_cases_are_not_on_my_work_list(team, customer, signed_in
     page = client.get(reverse("web:nb_worklist"))
     assert page.context["application_rows"] == []
     assert page.context["intake_rows"] == []
+
+
+@pytest.mark.django_db
+def test_an_expired_option_cannot_become_an_application(broker_client, team, customer, intake):
+    # given: an option whose validity ran out yesterday
+    crew = make_crew(customer, pilots=1, aircrew=0, ground=0)
+    start, end = period()
+    quote = quote_create(
+        intake_id=intake.pk,
+        product_code=PRODUCT,
+        period_start=start,
+        period_end=end,
+        coverage_codes=[GROUP],
+        person_ids=[crew[0].pk],
+        label="A",
+        acting_user=team.broker,
+    )
+    yesterday = timezone.localdate() - timedelta(days=1)
+    Quote.objects.filter(pk=quote.pk).update(valid_until=yesterday)
+    before = state_of_everything()
+    # when
+    response = broker_client.post(
+        reverse("web:nb_application_create", args=[quote.pk]), {f"q{quote.pk}-complexity": "simple"}
+    )
+    # then: the rule, shown in the option's column
+    assert response.status_code == 200
+    message = f"The quote expired on {yesterday.isoformat()}."
+    assert f'<div class="alert error" role="alert">{message}</div>' in response.content.decode()
+    assert state_of_everything() == before
+
+
+@pytest.mark.django_db
+def test_an_option_taken_already_cannot_be_filed_twice(broker_client, url_of):
+    # given: the draft application of the url fixture took its option
+    address = url_of("web:nb_application_create")
+    quote = Quote.objects.get(status="accepted")
+    # when
+    response = broker_client.post(address, {f"q{quote.pk}-complexity": "simple"})
+    # then
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "A quote that is accepted cannot apply." in html
+
+
+@pytest.mark.django_db
+def test_a_head_reads_the_needs_and_options_without_the_brokers_forms(url_of, signed_in):
+    client, _head = signed_in("head")
+    page = client.get(url_of("web:nb_intake_detail"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-test="options"' in html
+    for form in ("consultation-form", "person-form", "apply-form", "new-quote"):
+        assert f'data-test="{form}"' not in html
+
+
+@pytest.mark.django_db
+def test_the_needs_form_starts_with_the_customer_named_in_the_address(broker_client, customer):
+    page = broker_client.get(reverse("web:nb_intake_create") + f"?customer={customer.pk}")
+    assert page.context["form"]["customer"].value() == customer.pk
+    assert f'<option value="{customer.pk}" selected>' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_choosing_another_product_reloads_the_quote_form_with_its_coverages(broker_client, intake):
+    address = reverse("web:nb_quote_create", args=[intake.pk])
+    page = broker_client.get(address, {"product": "nope"}, headers={"HX-Request": "true"})
+    assert page.status_code == 200
+    assert list(page.context["form"].fields["coverages"].choices) == []
+    page = broker_client.get(address, {"product": PRODUCT, "coverages": [GROUP]})
+    assert page.context["form"]["coverages"].value() == [GROUP]
