@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
-DEBIAN_PACKAGES=(fonts-noto-cjk gettext chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+# poppler-utils: the PDF tests read the documents back with pdftotext.
+DEBIAN_PACKAGES=(fonts-noto-cjk gettext chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
