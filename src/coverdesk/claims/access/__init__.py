@@ -1,0 +1,1 @@
+"""Permission-checked reads of claims, incidents and their files."""
