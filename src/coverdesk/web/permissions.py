@@ -89,6 +89,7 @@ can_change_standards = has_permission("sla.change_slastandard")
 
 can_view_products = has_permission("catalog.view_product")
 can_view_registers = has_permission("policies.view_aircraft")
+can_view_insured_persons = has_permission("policies.view_insuredperson")
 can_change_registers = has_permission("policies.change_aircraft")
 can_import_registers = has_permission("policies.import_insured_objects")
 can_view_policy_list = has_permission("policies.view_policy")  # staff: every policy

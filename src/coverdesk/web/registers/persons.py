@@ -28,9 +28,9 @@ from coverdesk.web.http import WebRequest
 from coverdesk.web.permissions import (
     can_change_registers,
     can_import_registers,
+    can_view_insured_persons,
     can_view_pii,
     can_view_policy_list,
-    can_view_registers,
     page_access,
 )
 from coverdesk.web.registers.forms import (
@@ -51,7 +51,7 @@ PERSONS_PER_PAGE = 50
 
 
 @require_http_methods(["GET", "POST"])
-@page_access(can_view_registers)
+@page_access(can_view_insured_persons)
 def person_list(request: WebRequest) -> HttpResponse:
     # A search may hold an ID number: searches are POSTed, so it never ends up in a URL (proxy
     # logs, browser history, Referer). Filters without a search may come by GET (links).
@@ -108,7 +108,7 @@ def _detail_context(request: WebRequest, person: InsuredPerson) -> dict[str, Any
 
 
 @require_GET
-@page_access(can_view_registers)
+@page_access(can_view_insured_persons)
 def person_detail(request: WebRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     return render(request, "web/registers/person_detail.html", _detail_context(request, person))
@@ -116,7 +116,7 @@ def person_detail(request: WebRequest, person_id: int) -> HttpResponse:
 
 @never_cache  # the unmasked number stays out of every cache
 @require_POST
-@page_access(can_view_registers)
+@page_access(can_view_insured_persons)
 def person_reveal(request: WebRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     try:

@@ -39,6 +39,17 @@ PAGES = {
     "web:sla_kpis":      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
     "web:sla_standards": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
     "web:sla_calendars": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    # policies, new business, servicing and registers; their other pages and actions have their
+    # own tables (test_policies_pages.py, test_new_business_pages.py, test_servicing_pages.py, ...)
+    "web:nb_worklist":         (403, 200, 403, 403, 403, 403, 403, 200, 200, 403, 403),
+    "web:nb_followups":        (403, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    "web:policy_list":         (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "web:servicing_queue":     (403, 403, 200, 403, 403, 403, 403, 200, 200, 403, 403),
+    "web:policy_expiring":     (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    "web:policy_statistics":   (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    "web:aircraft_list":       (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    "web:insured_person_list": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    "web:product_list":        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
 }  # fmt: skip
 
 # POST actions  admin broker clerk agent adjuster surveyor backoffice head manager auditor customer
