@@ -53,3 +53,25 @@ def test_a_customer_does_not_see_a_draft_version_staff_do(api_client_for):
         v["id"] for v in customer.get(f"/api/v1/products/{CODE}").json()["versions"]
     ]
     assert clerk.get(f"/api/v1/product-versions/{draft.pk}").status_code == 200
+
+
+def test_products_filtered_by_text_and_by_being_sold(api_client_for):
+    from coverdesk.catalog.services import product_create, product_update
+
+    admin = make_user("admin")
+    product_create(acting_user=admin, code="cargo-marine", name="货运险", name_en="Marine cargo")
+    product_create(acting_user=admin, code="drone-liability", name="无人机责任险", name_en="Drones")
+    product_update(acting_user=admin, code="drone-liability", is_active=False)
+    client, _user = api_client_for("clerk")
+
+    def codes(query):
+        response = client.get(f"/api/v1/products{query}")
+        assert response.status_code == 200
+        return [p["code"] for p in response.json()]
+
+    assert codes("") == ["aviation-programme", "cargo-marine", "drone-liability"]
+    assert codes("?q=CARGO") == ["cargo-marine"]
+    assert codes("?q=无人机") == ["drone-liability"]
+    assert codes("?q=marine") == ["cargo-marine"]
+    assert codes("?active_only=true") == ["aviation-programme", "cargo-marine"]
+    assert codes("?q=nothing-like-it") == []
