@@ -14,15 +14,13 @@ from django.utils.translation import gettext as _
 from coverdesk.catalog.choices import PersonCategory
 from coverdesk.catalog.models import Clause, Coverage
 from coverdesk.catalog.parameters import SCHEMAS
+from coverdesk.web import formatting
 
 
 def money(value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    try:
-        return f"¥{Decimal(str(value)):,.2f}"
-    except InvalidOperation:
-        return str(value)
+    """The catalogue's amounts carry the currency sign: ¥70,000,000.00."""
+    text = formatting.money(value)
+    return f"¥{text}" if text else ""
 
 
 def percent(value: Any) -> str:

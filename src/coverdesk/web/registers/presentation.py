@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -24,6 +23,7 @@ from coverdesk.policies.models.insured import (
     InsuredPersonStatus,
     Ownership,
 )
+from coverdesk.web.formatting import money
 
 POLICIES_SHOWN = 20
 CHOICE_LABELS: dict[str, dict[str, Any]] = {
@@ -65,13 +65,6 @@ def customers_with_persons(*, asked: Any = None) -> QuerySet[Party]:
 
 def customers_active() -> QuerySet[Party]:
     return Party.objects.filter(is_active=True).order_by("name")
-
-
-def money(value: Any) -> str:
-    try:
-        return f"{Decimal(str(value)):,.2f}"
-    except (InvalidOperation, ValueError):
-        return str(value)
 
 
 def _value_text(name: str, value: Any) -> str:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from coverdesk.catalog.choices import PersonCategory
 from coverdesk.policies.choices import ServicingAction, ServicingStatus
 from coverdesk.policies.transitions import SERVICING_WAITING
-from coverdesk.web.formatting import money
+from coverdesk.web.formatting import money as money_text
 from coverdesk.web.servicing.queries import ChangeNames
 
 S = ServicingStatus
@@ -67,11 +67,6 @@ def policy_url(policy_id: int) -> str:
 
 def chinese() -> bool:
     return (get_language() or "").startswith("zh")
-
-
-def money_text(value: Any) -> str:
-    """The one money format of the pages (web.formatting.money): "1234.5" -> "1,234.50"."""
-    return money(value)
 
 
 # Calculations ---------------------------------------------------------------------------------
