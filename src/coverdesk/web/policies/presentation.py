@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import get_language
@@ -24,20 +24,11 @@ from coverdesk.catalog.choices import (
 from coverdesk.policies.choices import VersionKind
 from coverdesk.policies.models import Endorsement, PolicyVersion
 from coverdesk.policies.terms import items_from_json, premium_by_coverage, row_premiums
+from coverdesk.web.formatting import money
 
 
 def english() -> bool:
     return (get_language() or "").startswith("en")
-
-
-def money(amount: Any) -> str:
-    """12345.6 -> "12,345.60"; None or "" -> "" (money is never shown as a float)."""
-    if amount is None or amount == "":
-        return ""
-    try:
-        return f"{Decimal(str(amount)):,.2f}"
-    except InvalidOperation:
-        return str(amount)
 
 
 def share_text(value: Any) -> str:

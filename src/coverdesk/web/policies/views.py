@@ -34,6 +34,7 @@ from coverdesk.policies.terms import items_from_json, premium_by_coverage
 from coverdesk.reports.exports import XLSX_CONTENT_TYPE
 from coverdesk.reports.policy_documents import endorsement_pdf, policy_schedule_pdf
 from coverdesk.web.errors import form_apply_error
+from coverdesk.web.formatting import money
 from coverdesk.web.http import WebRequest
 from coverdesk.web.permissions import (
     can_issue_policies,
@@ -61,7 +62,6 @@ from coverdesk.web.policies.forms import (
 from coverdesk.web.policies.presentation import (
     endorsement_view,
     english,
-    money,
     period_text,
     product_label,
     terms_view,

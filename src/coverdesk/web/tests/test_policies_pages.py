@@ -566,6 +566,12 @@ def test_the_servicing_requests_of_the_policy_with_reference_and_status(world, s
     assert item["request"].status == "completed"
     assert item["amount"] == "-4,865.75"
     assert "Applied to the policy" in response.content.decode()
+    # the clerk's servicing page is linked; a customer sees the reference only
+    url = reverse("web:servicing_detail", args=[item["request"].pk])
+    assert f'<a href="{url}">#{item["request"].pk}</a>' in response.content.decode()
+    customer_page = detail(portal_client(world["own"]), world["policy"])
+    assert customer_page.context["servicing"][0]["url"] is None
+    assert url not in customer_page.content.decode()
 
 
 # Documents ------------------------------------------------------------------------------------
