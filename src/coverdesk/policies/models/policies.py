@@ -157,6 +157,8 @@ class Policy(BaseModel):
             ("approve_servicing", _("Can approve servicing within the servicing authority")),
         ]
         indexes = [
+            # The list's order (newest period first): the first page without sorting them all.
+            models.Index(fields=["-period_start", "-id"], name="policies_policy_newest"),
             models.Index(fields=["customer", "-period_start"], name="policies_policy_customer"),
             models.Index(fields=["period_end", "status"], name="policies_policy_expiry"),
             models.Index(fields=["product_version", "issued_at"], name="policies_policy_product"),
