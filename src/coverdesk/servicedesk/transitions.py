@@ -55,6 +55,8 @@ COMPLAINT_OPEN: frozenset[str] = frozenset({C.RECEIVED, C.IN_PROGRESS})
 COMPLAINT_TRANSITIONS: Table = {
     (NEW, CA.RECEIVE): frozenset({C.RECEIVED}),
     (C.RECEIVED, CA.CONTACT): frozenset({C.IN_PROGRESS}),
+    # An update to a complainant not contacted yet is the first contact.
+    (C.RECEIVED, CA.UPDATE): frozenset({C.IN_PROGRESS}),
     (C.IN_PROGRESS, CA.UPDATE): frozenset({C.IN_PROGRESS}),
     **{(status, CA.ASSIGN): frozenset({status}) for status in (*COMPLAINT_OPEN, C.RESOLVED)},
     **{(status, CA.CLASSIFY): frozenset({status}) for status in (*COMPLAINT_OPEN, C.RESOLVED)},
