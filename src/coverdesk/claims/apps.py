@@ -21,6 +21,11 @@ MESSAGE_TEMPLATES = {
     "claims_survey_recorded": _("To the customer: the site survey is done."),
     "claims_reserve_referred": _("To approvers: a reserve change above the asker's authority."),
     "claims_reserve_decided": _("To the handler: the decision on a referred reserve change."),
+    "claims_settlement_proposed": _("To approvers: a claim decision to approve."),
+    "claims_decided": _(
+        "To the customer: the decision — the amount approved, or the written refusal with reasons."
+    ),
+    "claims_paid": _("To the customer: a payment made on the claim."),
 }
 
 

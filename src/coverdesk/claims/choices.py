@@ -124,12 +124,25 @@ class SurveyStatus(models.TextChoices):
 
 
 class LossItemKind(models.TextChoices):
+    """The kinds the adjudication works out (`claims.adjudication.ITEM_KINDS`)."""
+
     HULL_REPAIR = "hull_repair", _("Hull repair")
     PARTS = "parts", _("Parts")
+    ADDED_EQUIPMENT = "added_equipment", _("Added equipment")
     THIRD_PARTY_DAMAGE = "third_party_damage", _("Third-party damage")
     INJURY = "injury", _("Injury")
     DEATH = "death", _("Death")
+    MEDICAL_EXPENSES = "medical_expenses", _("Medical expenses")
     LICENCE_LOSS = "licence_loss", _("Loss of licence")
+    POLICE_DOG = "police_dog", _("Police dog killed")
+
+
+class FlightArea(models.TextChoices):
+    """Where the flight was, for the flight-area clause (`claims.adjudication`)."""
+
+    TERRITORY = "territory", _("Within the territory of the flight-area clause")
+    HIGH_SEAS = "high_seas", _("Over the high seas")
+    OUTSIDE = "outside", _("Outside the territory, not over the high seas")
 
 
 class ReserveChangeStatus(models.TextChoices):
@@ -151,8 +164,15 @@ class SettlementStatus(models.TextChoices):
 
 
 class SettlementOutcome(models.TextChoices):
+    """The adjudication's outcome (`claims.adjudication`)."""
+
     COVERED = "covered", _("Covered")
-    DECLINED = "declined", _("Not covered")
+    PARTLY_COVERED = "partly_covered", _("Partly covered")
+    NOT_COVERED = "not_covered", _("Not covered")
+
+
+class SettlementScope(models.TextChoices):
+    FULL = "full", _("The whole loss")
     ADVANCE = "advance", _("Advance payment of the determinable part")
 
 

@@ -73,6 +73,18 @@ class LossItem(models.Model):
     kind = models.CharField(_("kind"), max_length=24, choices=LossItemKind.choices)
     description = models.CharField(_("description"), max_length=300)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    victim = models.CharField(
+        _("injured third party"),
+        max_length=100,
+        blank=True,
+        help_text=_("Who a liability item is for, where a per-person limit applies."),
+    )
+    count = models.PositiveSmallIntegerField(_("count"), default=1)
+    determined = models.BooleanField(
+        _("amount determined"),
+        default=True,
+        help_text=_("An estimate is left out of an advance payment."),
+    )
     aircraft = models.ForeignKey(
         "policies.Aircraft", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

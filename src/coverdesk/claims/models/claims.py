@@ -86,6 +86,15 @@ class Claim(BaseModel):
     estimated_amount = models.DecimalField(
         _("estimated loss"), max_digits=14, decimal_places=2, null=True, blank=True
     )
+    loss_facts = models.JSONField(
+        _("facts of the loss found"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "What the assessment established for the adjudication: flight area, the pilot's"
+            " licence, authorisation and type rating, exclusions found, salvage."
+        ),
+    )
     complexity = models.CharField(
         _("complexity"), max_length=16, choices=Complexity.choices, default=Complexity.GENERAL
     )

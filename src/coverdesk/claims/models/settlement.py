@@ -12,6 +12,7 @@ from coverdesk.claims.choices import (
     PaymentKind,
     RecoveryKind,
     SettlementOutcome,
+    SettlementScope,
     SettlementStatus,
 )
 from coverdesk.core.fields import EncryptedTextField
@@ -28,6 +29,9 @@ class Settlement(models.Model):
     claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="settlements")
     number = models.PositiveSmallIntegerField(_("decision"))
     outcome = models.CharField(_("outcome"), max_length=16, choices=SettlementOutcome.choices)
+    scope = models.CharField(
+        _("scope"), max_length=16, choices=SettlementScope.choices, default=SettlementScope.FULL
+    )
     status = models.CharField(_("status"), max_length=16, choices=SettlementStatus.choices)
     amount = models.DecimalField(_("amount approved"), max_digits=14, decimal_places=2)
     calculation = models.JSONField(_("calculation"), default=dict, blank=True)

@@ -266,11 +266,16 @@ def loss_item_add(
     aircraft_id: int | None = None,
     person_id: int | None = None,
     survey_id: int | None = None,
+    victim: str = "",
+    count: int = 1,
+    determined: bool = True,
     now: datetime | None = None,
 ) -> LossItem:
-    """One assessed loss: hull repair, parts, third-party damage, injury, death or licence loss,
-    with its amount, under one of the claim's coverages and loss types; an aircraft or person
-    named must be one the claim involves."""
+    """One assessed loss (hull repair, parts, added equipment, third-party damage, injury,
+    death, medical expenses, licence loss, police dogs — `count` of them) with its amount, under
+    one of the claim's coverages and loss types; an aircraft or person named must be one the
+    claim involves; `victim` names an injured third party where a per-person limit applies;
+    `determined` False marks an estimate (left out of an advance payment)."""
     user = _assessor(acting_user)
     moment = moment_of(now)
     claim = _open_claim(claim_id, statuses=CLAIM_BEFORE_DECISION, action="add a loss item")
@@ -288,6 +293,9 @@ def loss_item_add(
         raise ValidationFailed.for_field(
             "person_id", "not_involved", _("The claim does not involve this person.")
         )
+    injured = text_clean(victim, field="victim", limit=100)
+    if not isinstance(count, int) or count < 1:
+        raise ValidationFailed.for_field("count", "min_value", _("At least one."))
     if survey_id is not None and not claim.surveys.filter(pk=survey_id).exists():
         raise ValidationFailed.for_field("survey_id", "unknown", _("Not a survey of this claim."))
     item = LossItem.objects.create(
@@ -297,6 +305,9 @@ def loss_item_add(
         kind=kind,
         description=text,
         amount=value,
+        victim=injured,
+        count=count,
+        determined=bool(determined),
         aircraft_id=aircraft_id,
         person_id=person_id,
         survey_id=survey_id,

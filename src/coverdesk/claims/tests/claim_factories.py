@@ -33,6 +33,7 @@ ROLE_CLAIMS_PERMISSIONS = {
         "claims.view_claim",
         "claims.report_claim",
         "claims.handle_claim",
+        "claims.approve_claim",
         "claims.view_incident",
     ],
     "surveyor": ["claims.view_claim", "claims.survey_claim"],

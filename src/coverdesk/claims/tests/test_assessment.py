@@ -252,8 +252,10 @@ def test_a_reserve_above_authority_is_referred_and_decided_by_someone_with_more(
             reason="x",
             acting_user=world.team.adjuster,
         )
-    with pytest.raises(ClaimPermissionDenied):
+    with pytest.raises(OwnReferral):
         reserve_change_decide(change_id=change.pk, approve=True, acting_user=world.team.adjuster)
+    with pytest.raises(AuthorityExceeded):
+        reserve_change_decide(change_id=change.pk, approve=True, acting_user=world.team.adjuster2)
 
     reserve_change_decide(
         change_id=change.pk,
