@@ -93,3 +93,50 @@ def test_the_visit_planner_lists_the_window_and_what_is_still_due(desk):
     assert rows[0].next_due_at == at(2026, 8, 10, 17, 30)
     assert rows[1].next_due_at is None
     assert later.pk not in [row.pk for row in rows]
+
+
+def test_the_complaint_queue_and_the_call_backs_to_make(desk, django_assert_max_num_queries):
+    from coverdesk.servicedesk.access.complaints import complaints_for_user
+    from coverdesk.servicedesk.selectors.queues import callbacks_open, complaint_queue
+    from coverdesk.servicedesk.services.callbacks import callback_record, missed_call_record
+    from coverdesk.servicedesk.services.complaints import complaint_receive, complaint_resolve
+
+    customer = make_customer()
+
+    def complaint(when):
+        return complaint_receive(
+            acting_user=desk.agent,
+            channel="phone",
+            complainant_name="张三",
+            subject="s",
+            description="d",
+            customer_id=customer.pk,
+            now=when,
+        )
+
+    later, earlier, done = complaint(at(2026, 8, 25, 9)), complaint(MONDAY), complaint(MONDAY)
+    complaint_resolve(complaint_id=done.pk, resolution="r", acting_user=desk.agent, now=MONDAY)
+    with django_assert_max_num_queries(1):
+        rows = [
+            (c.pk, c.next_due_at, c.customer.name)
+            for c in complaint_queue(complaints_for_user(user=desk.agent))
+        ]
+    # First contact within 1 WD is each one's nearest deadline.
+    assert rows == [
+        (earlier.pk, at(2026, 8, 25, 17, 30), customer.name),
+        (later.pk, at(2026, 8, 26, 17, 30), customer.name),
+    ]
+
+    first = missed_call_record(caller_phone="13800000001", acting_user=desk.agent, now=MONDAY)
+    second = missed_call_record(
+        caller_phone="13800000002", acting_user=desk.agent, now=MONDAY + timedelta(minutes=1)
+    )
+    reached = missed_call_record(caller_phone="13800000003", acting_user=desk.agent, now=MONDAY)
+    callback_record(task_id=reached.pk, reached=True, acting_user=desk.agent, now=MONDAY)
+    callback_record(
+        task_id=first.pk, reached=False, note="无人接听", acting_user=desk.agent, now=MONDAY
+    )
+    assert [(t.pk, t.status, t.next_due_at) for t in callbacks_open()] == [
+        (first.pk, "not_reached", None),
+        (second.pk, "open", MONDAY + timedelta(minutes=11)),
+    ]
