@@ -26,6 +26,8 @@ from coverdesk.core.exceptions import ValidationFailed
 from coverdesk.notifications.choices import Channel
 from coverdesk.notifications.services import notification_send
 from coverdesk.parties.models import Party
+from coverdesk.policies.choices import ServicingStatus
+from coverdesk.policies.models import ServicingRequest
 from coverdesk.servicedesk.calculations import next_visit_on, sampled, visit_dates
 from coverdesk.servicedesk.choices import (
     IssueSource,
@@ -484,8 +486,51 @@ def return_visits_plan(
     return handled
 
 
+EVENT_LOOKBACK_DAYS = 7
+
+
+def return_visits_after_servicing(
+    *, now: datetime | None = None, lookback_days: int = EVENT_LOOKBACK_DAYS
+) -> int:
+    """Servicing requests completed in the last `lookback_days` get their visit (policies sits
+    below the service desk and cannot call the hook itself). Idempotent: an event is visited
+    once, and the sample decides the same way each time. How many visits it created."""
+    moment = moment_of(now)
+    created = 0
+    completed = list(
+        ServicingRequest.objects.filter(
+            status__in=[ServicingStatus.COMPLETED, ServicingStatus.ARCHIVED],
+            completed_at__gte=moment - timedelta(days=lookback_days),
+            completed_at__lte=moment,
+            policy__customer__return_visit_programmes__is_active=True,
+            policy__customer__return_visit_programmes__after_servicing=True,
+        )
+        .select_related("policy")
+        .distinct()
+        .order_by("completed_at", "pk")
+    )
+    visited = set(
+        ReturnVisit.objects.filter(
+            source_type="policies.servicingrequest",
+            source_id__in=[str(request.pk) for request in completed],
+        ).values_list("source_id", flat=True)
+    )
+    for request in completed:
+        if str(request.pk) in visited:
+            continue
+        visit = return_visit_after_event(
+            customer_id=request.policy.customer_id,
+            event=VisitReason.SERVICING_COMPLETED,
+            source=request,
+            reference=f"{request.policy.number} / {request.pk}",
+            now=moment,
+        )
+        created += visit is not None
+    return created
+
+
 def return_visits_job(now: datetime) -> int:
-    return return_visits_plan(now=now)
+    return return_visits_after_servicing(now=now) + return_visits_plan(now=now)
 
 
 def _locked(visit_id: int) -> ReturnVisit:

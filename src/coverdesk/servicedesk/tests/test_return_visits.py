@@ -267,3 +267,55 @@ def test_only_those_who_manage_visits_plan_them(desk, customer):
     with pytest.raises(ServicedeskPermissionDenied):
         programme(desk, customer, acting_user=desk.outsider)
     assert ReturnVisitProgramme.objects.count() == 0
+
+
+def test_completed_servicing_requests_get_their_visit_from_the_job(desk):
+    from coverdesk.policies.models import ServicingRequest
+    from coverdesk.policies.tests.policy_factories import (
+        GROUP,
+        issue_policy,
+        make_person,
+        make_team,
+    )
+    from coverdesk.policies.tests.policy_factories import make_customer as make_policy_customer
+    from coverdesk.servicedesk.services.return_visits import (
+        return_visits_after_servicing,
+        return_visits_job,
+    )
+
+    team = make_team()
+    customer = make_policy_customer()
+    policy = issue_policy(
+        team, customer, coverage_codes=[GROUP], persons=[make_person(customer, "机长", "pilot", 1)]
+    )
+    programme(desk, customer, frequency="none", sample_percent=100, after_claims=False)
+
+    def request(completed_at, status="completed"):
+        return ServicingRequest.objects.create(
+            policy=policy,
+            kind="change_details",
+            status=status,
+            channel="counter",
+            received_at=completed_at,
+            handler=team.clerk,
+            requester_name="郑海",
+            identity_method="callback",
+            identity_verified_at=completed_at,
+            effective_on=date(2026, 8, 20),
+            completed_at=completed_at if status == "completed" else None,
+        )
+
+    recent = request(MONDAY - timedelta(days=2))
+    request(MONDAY - timedelta(days=30))  # before the look-back
+    request(MONDAY, status="in_review")  # not completed
+    assert return_visits_after_servicing(now=MONDAY) == 1
+    visit = ReturnVisit.objects.get()
+    assert (visit.reason, visit.source_type, visit.source_id, visit.status) == (
+        "servicing_completed",
+        "policies.servicingrequest",
+        str(recent.pk),
+        "due",
+    )
+    assert visit.source_reference == f"{policy.number} / {recent.pk}"
+    assert return_visits_job(MONDAY + timedelta(hours=1)) == 0
+    assert ReturnVisit.objects.count() == 1
