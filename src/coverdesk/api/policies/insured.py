@@ -30,6 +30,7 @@ from coverdesk.policies.services.insured import (
     aircraft_register,
     aircraft_update,
     insured_person_add,
+    insured_person_id_reveal,
     insured_person_update,
     insured_persons_import,
 )
@@ -123,6 +124,10 @@ class PersonUpdateInput(Schema):
     department: str | None = None
     status: InsuredPersonStatus | None = None
     notes: str | None = None
+
+
+class IdNumberOutput(Schema):
+    id_number: str
 
 
 class ChangeOutput(Schema):
@@ -320,6 +325,17 @@ def person_detail(request: HttpRequest, person_id: int) -> dict[str, Any]:
 def person_history(request: HttpRequest, person_id: int) -> list[dict[str, Any]]:
     person = insured_person_for_user(user=caller(request), person_id=person_id)
     return [_change(c) for c in insured_person_changes(person_id=person.pk)]
+
+
+@router.get(
+    "/insured-persons/{int:person_id}/id-number",
+    response=IdNumberOutput,
+    summary="The unmasked ID number (audited, refusals too; needs parties.view_pii)",
+)
+def person_id_number(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    user = caller(request)
+    insured_person_for_user(user=user, person_id=person_id)
+    return {"id_number": insured_person_id_reveal(acting_user=user, person_id=person_id)}
 
 
 @router.post("/insured-persons", response={201: PersonOutput}, summary="Add an insured person")

@@ -91,3 +91,25 @@ def test_the_owner_sees_the_history_another_customer_does_not(police, clerk):
     ]
     assert [r.status_code for r in hidden] == [404, 404]
     assert aircraft.registration_mark not in hidden[0].content.decode()
+
+
+def test_the_id_number_unmasked_is_audited_and_refused_without_the_permission(police, clerk):
+    from coverdesk.audit.models import AuditEntry
+
+    person = make_insured_person(clerk, police)
+    staff = _client(clerk)
+    owner = _client(make_portal_user(police))
+    outsider = _client(make_portal_user(make_other_customer()))
+    before = AuditEntry.objects.count()
+
+    shown = staff.get(f"/api/v1/insured-persons/{person.pk}/id-number")
+    refused = owner.get(f"/api/v1/insured-persons/{person.pk}/id-number")
+    hidden = outsider.get(f"/api/v1/insured-persons/{person.pk}/id-number")
+
+    assert (shown.status_code, shown.json()) == (200, {"id_number": ID_PILOT})
+    assert refused.status_code == 403
+    assert ID_PILOT not in refused.content.decode()
+    assert hidden.status_code == 404
+    entries = AuditEntry.objects.filter(action="insured_person.id_reveal").order_by("pk")
+    assert [e.result for e in entries] == ["success", "denied"]
+    assert AuditEntry.objects.count() == before + 2

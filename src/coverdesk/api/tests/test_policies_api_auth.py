@@ -35,6 +35,7 @@ ENDPOINTS = [
     ("post", "/api/v1/insured-persons"),
     ("get", "/api/v1/insured-persons/1"),
     ("get", "/api/v1/insured-persons/1/changes"),
+    ("get", "/api/v1/insured-persons/1/id-number"),
     ("patch", "/api/v1/insured-persons/1"),
     ("post", "/api/v1/insured-persons/import"),
     ("get", "/api/v1/servicing-requests"),

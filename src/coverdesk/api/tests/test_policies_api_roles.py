@@ -318,7 +318,16 @@ def build_world(*, full: bool = True) -> World:
     )
 
 
-def state() -> tuple:
+def before_without_audit(snapshot: tuple) -> tuple:
+    counts = list(snapshot[0])
+    del counts[AUDIT_INDEX]
+    return (tuple(counts), *snapshot[1:])
+
+
+AUDIT_INDEX = 14  # AuditEntry's place among the counted models below
+
+
+def state(*, audit: bool = True) -> tuple:
     """Everything a call of these endpoints could change (API tokens' last use aside)."""
     counted = [
         Policy,
@@ -338,6 +347,9 @@ def state() -> tuple:
         AuditEntry,
         Message,
     ]
+    assert counted[AUDIT_INDEX] is AuditEntry
+    if not audit:
+        del counted[AUDIT_INDEX]
     return (
         tuple(model.objects.count() for model in counted),
         tuple(Policy.objects.values_list("pk", "status", "renewal_status", "filed_at")),
@@ -361,10 +373,12 @@ class Endpoint:
     path: Any  # World -> str
     expected: dict
     body: Any = None  # World -> dict (JSON), or ("multipart", World -> dict)
+    # Showing personal data unmasked is audited, a refusal too: that entry is all it writes.
+    audited: bool = False
 
     @property
     def writes(self) -> bool:
-        return self.method != "get" and not self.name.startswith("preview")
+        return self.audited or (self.method != "get" and not self.name.startswith("preview"))
 
 
 def _upload_aircraft(w: World) -> dict:
@@ -451,6 +465,14 @@ INSURED = [
     Endpoint("person", "get", lambda w: _v(f"/insured-persons/{w.pilots[0].pk}"), OWN),
     Endpoint(
         "person history", "get", lambda w: _v(f"/insured-persons/{w.pilots[0].pk}/changes"), OWN
+    ),
+    # parties.view_pii: brokers, clerks, adjusters and back office; never a customer.
+    Endpoint(
+        "person ID number",
+        "get",
+        lambda w: _v(f"/insured-persons/{w.pilots[0].pk}/id-number"),
+        only(200, "broker", "clerk", "adjuster", "backoffice"),
+        audited=True,
     ),
     Endpoint(
         "person add",
@@ -825,11 +847,19 @@ def _send(client, endpoint: Endpoint, world: World):
 
 
 def _attempt(client, endpoint: Endpoint, world: World) -> tuple[int, bool, str]:
-    """(status, whether the database changed, the answer's start) — then undone."""
+    """(status, whether the database changed, the answer's start) — then undone. For an
+    audited endpoint a refusal may leave its one audit entry, recording the refusal."""
     with transaction.atomic():
-        before = state()
+        before, audits = state(), AuditEntry.objects.count()
         response = _send(client, endpoint, world)
         changed = state() != before
+        if endpoint.audited and response.status_code == 403:
+            denied = AuditEntry.objects.order_by("-pk")[:1].values_list("result", flat=True)
+            changed = not (
+                AuditEntry.objects.count() == audits + 1
+                and list(denied) == ["denied"]
+                and state(audit=False) == before_without_audit(before)
+            )
         transaction.set_rollback(True)
     return response.status_code, changed, response.content[:300].decode(errors="replace")
 
