@@ -71,7 +71,7 @@ class Page:
     def __getitem__(self, key: slice) -> list[dict[str, Any]]:
         ids = list(self.queryset.values_list("pk", flat=True)[key])
         rows = {row.pk: row for row in self.queryset.filter(pk__in=ids).order_by()}
-        return [self.shape(rows[pk]) for pk in ids]
+        return [self.shape(rows[pk]) for pk in ids if pk in rows]  # a row gone meanwhile
 
 
 @contextmanager
