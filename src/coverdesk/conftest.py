@@ -40,6 +40,8 @@ SEED_MIGRATIONS = [
     ("coverdesk.sla.migrations", "0008_seed_servicing_standard"),
     ("coverdesk.catalog.migrations", "0002_aviation_product"),
     ("coverdesk.policies.migrations", "0003_seed_numbering_and_authority"),
+    ("coverdesk.claims.migrations", "0002_seed_numbering_and_authority"),
+    ("coverdesk.servicedesk.migrations", "0002_seed_service_desk_standards"),
 ]
 
 

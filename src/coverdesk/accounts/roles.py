@@ -36,6 +36,33 @@ INSURED_OBJECTS_WRITE = [
     "policies.import_insured_objects",
 ]
 SLA_ALL_CLOCKS = ["sla.view_all_clocks", "sla.view_kpis"]
+# Claims (issue 5): agents take reports on the hotline; adjusters handle and approve within
+# their authority (claims.ClaimAuthorityLimit); surveyors survey; back office and managers pay.
+CLAIM_VIEW = ["claims.view_claim"]
+CLAIM_HANDLE = ["claims.report_claim", "claims.handle_claim", "claims.approve_claim"]
+# Service desk (issue 6): agents run the desk; inquiries can be transferred to clerks and
+# adjusters, who answer them; heads and managers decide responsibility and run surveys.
+DESK_VIEW = [
+    "servicedesk.view_inquiry",
+    "servicedesk.view_complaint",
+    "servicedesk.view_survey",
+    "servicedesk.view_serviceissue",
+    "servicedesk.view_returnvisitprogramme",
+]
+DESK_AGENT = [
+    "servicedesk.view_inquiry",
+    "servicedesk.handle_inquiry",
+    "servicedesk.view_complaint",
+    "servicedesk.handle_complaint",
+    "servicedesk.view_returnvisitprogramme",
+    "servicedesk.manage_return_visits",
+    "servicedesk.view_serviceissue",
+    "servicedesk.handle_service_issue",
+    "servicedesk.view_cannedanswer",
+    "servicedesk.view_survey",
+]
+DESK_INQUIRY = ["servicedesk.view_inquiry", "servicedesk.handle_inquiry"]
+CANNED_ANSWERS_WRITE = ["servicedesk.add_cannedanswer", "servicedesk.change_cannedanswer"]
 PARTY_WRITE = ["parties.add_party", "parties.change_party"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -52,11 +79,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "parties.view_pii",
         *INSURED_OBJECTS_WRITE,
         *SERVICING,
+        *DESK_INQUIRY,
     ],
-    RoleCode.AGENT: [*STAFF_BASE, *PARTY_WRITE],
-    RoleCode.ADJUSTER: [*STAFF_BASE, "parties.view_pii"],
-    RoleCode.SURVEYOR: [*STAFF_BASE],
-    RoleCode.BACKOFFICE: [*STAFF_BASE, "parties.view_pii"],
+    RoleCode.AGENT: [*STAFF_BASE, *PARTY_WRITE, *CLAIM_VIEW, "claims.report_claim", *DESK_AGENT],
+    RoleCode.ADJUSTER: [
+        *STAFF_BASE,
+        "parties.view_pii",
+        *CLAIM_VIEW,
+        *CLAIM_HANDLE,
+        "claims.view_incident",
+        *DESK_INQUIRY,
+    ],
+    RoleCode.SURVEYOR: [*STAFF_BASE, *CLAIM_VIEW, "claims.survey_claim"],
+    RoleCode.BACKOFFICE: [*STAFF_BASE, "parties.view_pii", *CLAIM_VIEW, "claims.pay_claim"],
     RoleCode.HEAD: [
         *STAFF_BASE,
         "accounts.view_user",
@@ -64,6 +99,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "policies.approve_servicing",
         "sla.view_department_clocks",
         "sla.view_department_kpis",
+        *CLAIM_VIEW,
+        "claims.handle_claim",
+        "claims.approve_claim",
+        "claims.view_incident",
+        *DESK_AGENT,
+        "servicedesk.determine_complaint_responsibility",
+        *CANNED_ANSWERS_WRITE,
+        "servicedesk.manage_surveys",
     ],
     RoleCode.MANAGER: [
         *STAFF_BASE,
@@ -73,12 +116,23 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "policies.issue_policy",
         *SLA_ALL_CLOCKS,
         "sla.manage_evaluations",
+        *CLAIM_VIEW,
+        "claims.approve_claim",
+        "claims.pay_claim",
+        "claims.view_incident",
+        *DESK_VIEW,
+        "servicedesk.view_cannedanswer",
+        "servicedesk.determine_complaint_responsibility",
+        "servicedesk.manage_surveys",
     ],
     RoleCode.AUDITOR: [
         *STAFF_BASE,
         "audit.view_auditentry",
         "accounts.view_user",
         *SLA_ALL_CLOCKS,
+        *CLAIM_VIEW,
+        "claims.view_incident",
+        *DESK_VIEW,
     ],
     RoleCode.ADMIN: [
         *STAFF_BASE,
@@ -92,6 +146,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "catalog.manage_products",
         "policies.change_policynumbersequence",
         "policies.change_authoritylimit",
+        "claims.change_claimauthoritylimit",
+        "claims.change_claimnumbersequence",
+        *CANNED_ANSWERS_WRITE,
     ],
     RoleCode.CUSTOMER: [],
 }

@@ -13,6 +13,7 @@ from coverdesk.api.auth import API_AUTH
 from coverdesk.api.sla.common import TAGS, MappedPage, user_of
 from coverdesk.reports.exports import XLSX_CONTENT_TYPE
 from coverdesk.reports.kpis import kpi_table_filename, kpi_table_xlsx
+from coverdesk.servicedesk.selectors.kpis import kpi_table_with_complaints
 from coverdesk.sla.models import EvaluationRule, MonthlyEvaluation, MonthlyEvaluationLine
 from coverdesk.sla.selectors.evaluations import (
     evaluation_annual,
@@ -69,7 +70,10 @@ class KpiTableOutput(Schema):
     rows: list[KpiRowOutput]
     total: KpiRowOutput
     complaints_share: Decimal | None = Field(
-        description="Share of complaints caused by timeliness: not available yet (null)"
+        description=(
+            "Share of the period's complaints with a recorded cause that timeliness caused (0-1), "
+            "for the department when one is chosen; null when none has a cause"
+        )
     )
 
 
@@ -82,7 +86,8 @@ def _row_out(row: KpiRow) -> dict[str, Any]:
 
 def _table(request: HttpRequest, period: str, group_by: str, department: int | None) -> KpiTable:
     scope = kpi_department_for_user(user=user_of(request), department_id=department)
-    return kpi_table(period=KpiPeriod.parse(period), group_by=group_by, department_id=scope)
+    table = kpi_table(period=KpiPeriod.parse(period), group_by=group_by, department_id=scope)
+    return kpi_table_with_complaints(table)
 
 
 @router.get("/sla/kpis", response=KpiTableOutput, summary="Timeliness KPIs of a month or year")

@@ -129,7 +129,7 @@ def test_quote_anonymous_401_wrong_role_403_nothing_written(team, customer, flee
     ("fields", "field"),
     [
         ({"period_end": "2026-12-31"}, "period_end"),
-        ({"product_code": "no-such-product"}, "product"),
+        ({"product_code": "no-such-product"}, "product_code"),
     ],
 )
 def test_bad_quote_names_the_field(team, customer, fleet, fields, field):

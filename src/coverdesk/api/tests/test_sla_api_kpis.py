@@ -270,3 +270,33 @@ def test_a_head_reads_the_lines_of_their_department(manager, team):
     ]
     assert sales["lines"] == []
     assert claims["breaches"] == sales["breaches"] == 3  # the month's totals are shared
+
+
+def test_kpis_carry_the_share_of_complaints_caused_by_timeliness(manager, team):
+    # given: three November complaints with a cause, one of them timeliness, and one without
+    from coverdesk.servicedesk.services.complaints import complaint_classify, complaint_receive
+    from coverdesk.servicedesk.tests.factories import make_customer, make_desk
+
+    desk = make_desk()
+    customer = make_customer()
+    for cause in ("timeliness", "claim_amount", "service_attitude", ""):
+        complaint = complaint_receive(
+            acting_user=desk.agent,
+            channel="phone",
+            complainant_name="张三",
+            subject="s",
+            description="d",
+            customer_id=customer.pk,
+            now=at(2026, 11, 10, 10),
+        )
+        if cause:
+            complaint_classify(
+                complaint_id=complaint.pk,
+                cause=cause,
+                acting_user=desk.agent,
+                now=at(2026, 11, 10, 11),
+            )
+    # when
+    body = call(manager, "get", f"/api/v1/sla/kpis?{NOVEMBER}&group_by=department").json()
+    # then: one of the three with a cause
+    assert Decimal(str(body["complaints_share"])) == Decimal("0.3333")

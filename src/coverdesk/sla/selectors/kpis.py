@@ -13,7 +13,8 @@ Cancelled clocks count nowhere. Follow-up clocks (progress and rectification rep
 updates) count like any clock, under their own standards. Periods are Asia/Shanghai months.
 
 The share of complaints caused by timeliness (§4.2) needs the complaints of the service desk,
-which sits above this engine: `complaints_share` stays None until the service desk provides it.
+which sits above this engine: `complaints_share` stays None here and the pages and API fill it
+with `servicedesk.selectors.kpis.kpi_table_with_complaints`.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from coverdesk.core import clock as core_clock
 from coverdesk.core.exceptions import ValidationFailed
 from coverdesk.reports.exports import XLSX_CONTENT_TYPE
 from coverdesk.reports.kpis import kpi_table_filename, kpi_table_xlsx
+from coverdesk.servicedesk.selectors.kpis import kpi_table_with_complaints
 from coverdesk.sla.selectors.kpis import (
     GROUP_BY_CHOICES,
     KpiPeriod,
@@ -162,7 +163,7 @@ def _table_for(request: WebRequest) -> tuple[KpiForm, Scope, KpiTable | None]:
         department_id=scope.department.pk if scope.department is not None else None,
         user_id=scope.user_id,
     )
-    return form, scope, table
+    return form, scope, kpi_table_with_complaints(table)
 
 
 @require_GET
