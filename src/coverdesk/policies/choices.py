@@ -3,6 +3,7 @@ stored: never rename one, add a new one instead."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class IntakeStatus(models.TextChoices):
@@ -73,7 +74,7 @@ class PolicyAction(models.TextChoices):
     ISSUE = "issue", _("Issue")
     ENDORSE = "endorse", _("Endorse")
     FILE = "file", _("File the contract")
-    CANCEL = "cancel", _("Cancel")
+    CANCEL = "cancel", pgettext_lazy("policy action", "Cancel")
     RENEW = "renew", _("Renew")
 
 

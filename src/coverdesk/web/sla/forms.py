@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from coverdesk.accounts.models import User
 from coverdesk.sla.choices import DayKindChoices, UnitChoices
@@ -198,7 +199,7 @@ class CalendarImportForm(forms.Form):
 
 
 class StandardVersionForm(forms.Form):
-    amount = forms.IntegerField(label=_("Amount"), min_value=1)
+    amount = forms.IntegerField(label=pgettext_lazy("duration", "Amount"), min_value=1)
     unit = forms.ChoiceField(label=_("Unit"), choices=UnitChoices.choices)
     calendar = forms.ChoiceField(label=_("Calendar"))
     yellow_ratio = forms.DecimalField(
