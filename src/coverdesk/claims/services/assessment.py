@@ -51,16 +51,14 @@ from coverdesk.claims.services.common import (
     users_with_authority,
 )
 from coverdesk.claims.services.files import (
-    CheckedUpload,
-    Upload,
     files_store,
     files_summary,
     uploads_check,
-    written_files_guard,
 )
 from coverdesk.claims.services.materials import claim_locked
 from coverdesk.claims.transitions import CLAIM_BEFORE_DECISION, CLAIM_OPEN, transition_refuse
 from coverdesk.core.exceptions import Conflict, ValidationFailed
+from coverdesk.core.uploads import CheckedUpload, Upload, written_files_guard
 from coverdesk.policies.validation import money_clean, text_clean
 
 TEXT_LIMIT = 4000

@@ -54,14 +54,13 @@ from coverdesk.claims.services.common import (
     status_move,
 )
 from coverdesk.claims.services.files import (
-    Upload,
     files_store,
     files_summary,
     uploads_check,
-    written_files_guard,
 )
 from coverdesk.claims.transitions import CLAIM_OPEN, PAUSED_WHILE_WAITING, transition_refuse
 from coverdesk.core.exceptions import Conflict, ValidationFailed
+from coverdesk.core.uploads import Upload, written_files_guard
 from coverdesk.policies.validation import text_clean
 
 WAITING_REASON = "waiting for the customer's claim materials"

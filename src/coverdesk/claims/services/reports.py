@@ -39,12 +39,9 @@ from coverdesk.claims.services.common import (
     permission_require,
 )
 from coverdesk.claims.services.files import (
-    CheckedUpload,
-    Upload,
     files_store,
     files_summary,
     uploads_check,
-    written_files_guard,
 )
 from coverdesk.claims.services.handling import (
     checklist_sync,
@@ -60,6 +57,7 @@ from coverdesk.claims.services.numbering import CLAIM, number_take
 from coverdesk.claims.transitions import INCIDENT_OPEN
 from coverdesk.core.exceptions import ValidationFailed
 from coverdesk.core.fields import blind_indexes_refresh
+from coverdesk.core.uploads import CheckedUpload, Upload, written_files_guard
 from coverdesk.parties.validation import clean_email, clean_phone
 from coverdesk.policies.exceptions import PolicyNotFound
 from coverdesk.policies.models import Aircraft, InsuredPerson, Policy, PolicyVersion

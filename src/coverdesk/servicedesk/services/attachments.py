@@ -9,20 +9,24 @@ defaults are below."""
 
 from __future__ import annotations
 
-import hashlib
-import unicodedata
-import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path, PurePath
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from coverdesk.core.exceptions import ValidationFailed
+from coverdesk.core.uploads import (
+    CheckedUpload,
+    Signature,
+    Upload,
+    starts_with,
+    stored_absolute_path,
+    upload_check,
+    upload_write,
+)
 from coverdesk.servicedesk.models import InquiryAttachment, InquiryMessage
 
 ATTACHMENT_TYPES_DEFAULT: Mapping[str, tuple[str, ...]] = {
@@ -37,31 +41,18 @@ ATTACHMENT_TYPES_DEFAULT: Mapping[str, tuple[str, ...]] = {
 }
 ATTACHMENT_MAX_BYTES_DEFAULT = 10 * 1024 * 1024
 ATTACHMENT_MAX_COUNT_DEFAULT = 10
-NAME_LIMIT = 200
 STORE_DIR = "servicedesk"
-_ZIP = b"PK\x03\x04"
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_SIGNATURES: Mapping[str, tuple[bytes, ...]] = {
-    "application/pdf": (b"%PDF-",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (_ZIP,),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (_ZIP,),
-    "application/msword": (_OLE,),
-    "application/vnd.ms-excel": (_OLE,),
+_ZIP = starts_with(b"PK\x03\x04")
+_OLE = starts_with(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+SIGNATURES: Mapping[str, Signature] = {
+    "application/pdf": starts_with(b"%PDF-"),
+    "image/jpeg": starts_with(b"\xff\xd8\xff"),
+    "image/png": starts_with(b"\x89PNG\r\n\x1a\n"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": _ZIP,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _ZIP,
+    "application/msword": _OLE,
+    "application/vnd.ms-excel": _OLE,
 }
-
-
-class Upload(Protocol):
-    """What Django's UploadedFile offers and the services use."""
-
-    @property
-    def name(self) -> str | None: ...
-
-    @property
-    def size(self) -> int | None: ...
-
-    def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]: ...
 
 
 class BytesUpload:
@@ -80,19 +71,6 @@ class BytesUpload:
 
     def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
         yield self.data
-
-
-@dataclass(frozen=True)
-class CheckedUpload:
-    name: str
-    extension: str
-    content_type: str
-    data: bytes
-    sha256: str
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
 
 
 def attachment_types() -> Mapping[str, tuple[str, ...]]:
@@ -116,68 +94,17 @@ def attachment_max_count() -> int:
     )
 
 
-def _clean_name(raw: str | None) -> str:
-    """The name without any directory part or control characters, at most 200 characters."""
-    name = PurePath((raw or "").replace("\\", "/")).name
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
-    if len(name) > NAME_LIMIT:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[: NAME_LIMIT - len(ext) - 1] + dot + ext) if dot else name[:NAME_LIMIT]
-    return name
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}"
-
-
-def _too_large(field: str, name: str, size: int, limit: int) -> ValidationFailed:
-    return ValidationFailed.for_field(
-        field,
-        "max_size",
-        _("{name} is {size} MB; a file may have at most {limit} MB."),
-        name=name,
-        size=_megabytes(size),
-        limit=_megabytes(limit),
-    )
-
-
 def attachment_check(upload: Upload, *, field: str = "attachments") -> CheckedUpload:
-    """The upload read and checked: an allowed type (by extension, and the content must be of
-    that type), not empty, not above the size limit. Raises ValidationFailed naming `field`,
-    the rule and the file."""
-    name = _clean_name(upload.name)
-    if not name:
-        raise ValidationFailed.for_field(field, "file_name", _("The file has no name."))
-    extension = Path(name).suffix.lower()
-    types = attachment_types()
-    content_type = next((ct for ct, exts in types.items() if extension in exts), None)
-    if content_type is None:
-        allowed = ", ".join(sorted({ext for exts in types.values() for ext in exts}))
-        raise ValidationFailed.for_field(
-            field,
-            "file_type",
-            _("{name}: this type of file is not accepted; allowed: {allowed}."),
-            name=name,
-            allowed=allowed,
-        )
-    limit = attachment_max_bytes()
-    if upload.size is not None and upload.size > limit:
-        raise _too_large(field, name, upload.size, limit)
-    data = b"".join(upload.chunks())
-    if len(data) > limit:
-        raise _too_large(field, name, len(data), limit)
-    if not data:
-        raise ValidationFailed.for_field(field, "empty", _("{name} is empty."), name=name)
-    signatures = _SIGNATURES.get(content_type)
-    if signatures and not data.startswith(signatures):
-        raise ValidationFailed.for_field(
-            field,
-            "file_content",
-            _("{name} does not contain what its name says ({extension})."),
-            name=name,
-            extension=extension,
-        )
-    return CheckedUpload(name, extension, content_type, data, hashlib.sha256(data).hexdigest())
+    """The upload read and checked against the service desk settings (see
+    `coverdesk.core.uploads.upload_check`). Raises ValidationFailed naming `field`, the rule
+    and the file."""
+    return upload_check(
+        upload,
+        field=field,
+        types=attachment_types(),
+        max_bytes=attachment_max_bytes(),
+        signatures=SIGNATURES,
+    )
 
 
 def attachments_check(
@@ -192,30 +119,9 @@ def attachments_check(
     return checked
 
 
-def media_root() -> Path:
-    return Path(settings.MEDIA_ROOT)
-
-
 def attachment_absolute_path(stored: InquiryAttachment) -> Path:
     """Where a stored file is on disk (for the access-checked download)."""
-    root = media_root().resolve()
-    path = (root / stored.path).resolve()
-    if root not in path.parents:
-        raise ValueError("stored path escapes MEDIA_ROOT")
-    return path
-
-
-@contextmanager
-def written_files_guard() -> Iterator[list[Path]]:
-    """Collects the files a service writes and deletes them if the service fails, so a
-    rolled-back transaction leaves no file behind."""
-    written: list[Path] = []
-    try:
-        yield written
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
+    return stored_absolute_path(stored.path)
 
 
 def attachments_store(
@@ -228,15 +134,11 @@ def attachments_store(
     """Write the checked uploads to disk and record them on the message."""
     if not uploads:
         return []
-    directory = media_root() / STORE_DIR / str(message.inquiry_id)
-    directory.mkdir(parents=True, exist_ok=True)
     rows: list[InquiryAttachment] = []
     for upload in uploads:
-        relative = f"{STORE_DIR}/{message.inquiry_id}/{uuid.uuid4().hex}{upload.extension}"
-        target = media_root() / relative
-        with open(target, "xb") as handle:
-            written.append(target)
-            handle.write(upload.data)
+        relative = upload_write(
+            upload, directory=STORE_DIR, owner_id=message.inquiry_id, written=written
+        )
         rows.append(
             InquiryAttachment.objects.create(
                 message=message,

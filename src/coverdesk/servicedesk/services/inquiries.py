@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from coverdesk.accounts.models import Department, User
 from coverdesk.audit.services import audit_record
 from coverdesk.core.exceptions import ValidationFailed
+from coverdesk.core.uploads import CheckedUpload, Upload, written_files_guard
 from coverdesk.notifications.choices import Channel
 from coverdesk.notifications.services import notification_send
 from coverdesk.parties.models import Party
@@ -68,13 +69,10 @@ from coverdesk.servicedesk.models import (
 from coverdesk.servicedesk.selectors.customers import customer_by_email
 from coverdesk.servicedesk.services.attachments import (
     BytesUpload,
-    CheckedUpload,
-    Upload,
     attachment_check,
     attachments_check,
     attachments_store,
     attachments_summary,
-    written_files_guard,
 )
 from coverdesk.servicedesk.services.callbacks import callback_attempt_write
 from coverdesk.servicedesk.services.common import (
