@@ -226,7 +226,8 @@ def test_the_extension_is_recorded_once_with_its_reason_and_told_to_the_customer
         template="servicedesk_complaint_extended", recipient=portal, channel="in_app"
     )
     assert "需等待发动机制造商的检测报告" in message.body
-    assert "You will have our decision by 2026-09-20." in message.body
+    # the customer reads it in their language (Chinese by default)
+    assert "将于 2026-09-20 前告知您处理决定" in message.body
     with pytest.raises(ExtensionNotAllowed):
         complaint_extend(complaint_id=complaint.pk, reason="再延", acting_user=desk.agent)
 
