@@ -135,3 +135,28 @@ def test_the_export_of_a_person_without_oversight_holds_only_their_figures(scena
     response = _client(scenario.team.stranger).get(EXPORT, {"group_by": "person"})
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert [row[0] for row in rows[1:]] == ["Total"]  # the total row alone
+
+
+def test_the_page_shows_the_share_of_complaints_caused_by_timeliness(scenario):
+    # given: two March complaints with a cause, one of them timeliness
+    from coverdesk.servicedesk.services.complaints import complaint_classify, complaint_receive
+    from coverdesk.servicedesk.tests.factories import make_customer, make_desk
+
+    desk = make_desk()
+    customer = make_customer()
+    for cause in ("timeliness", "claim_amount"):
+        complaint = complaint_receive(
+            acting_user=desk.agent,
+            channel="phone",
+            complainant_name="张三",
+            subject="s",
+            description="d",
+            customer_id=customer.pk,
+            now=NOW,
+        )
+        complaint_classify(complaint_id=complaint.pk, cause=cause, acting_user=desk.agent, now=NOW)
+    # when: the manager opens the March figures
+    response = _client(make_user("manager")).get(URL, {"period": "2026-03"})
+    # then: one of two, shown as a percentage
+    assert response.context["table"].complaints_share == Decimal("0.5000")
+    assert "50 %" in response.content.decode().split('data-test="complaints-share"')[1][:120]
