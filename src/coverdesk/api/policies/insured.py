@@ -10,7 +10,7 @@ from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from coverdesk.api.auth import API_AUTH
-from coverdesk.api.policies.common import Page, caller
+from coverdesk.api.policies.common import Page, Workflow, caller
 from coverdesk.catalog.choices import PersonCategory
 from coverdesk.policies.access.insured import (
     aircraft_for_user,
@@ -208,6 +208,18 @@ def _change(change: Any) -> dict[str, Any]:
     }
 
 
+AIRCRAFT = Workflow(
+    fetch=lambda user, aircraft_id: aircraft_for_user(user=user, aircraft_id=aircraft_id),
+    render=_aircraft,
+    id_name="aircraft_id",
+)
+PERSONS = Workflow(
+    fetch=lambda user, person_id: insured_person_for_user(user=user, person_id=person_id),
+    render=_person,
+    id_name="person_id",
+)
+
+
 def _equipment(items: list[EquipmentSchema] | None) -> list[dict[str, Any]] | None:
     if items is None:
         return None
@@ -233,7 +245,7 @@ def aircraft_list_api(
 
 @router.get("/aircraft/{int:aircraft_id}", response=AircraftOutput, summary="An aircraft")
 def aircraft_detail(request: HttpRequest, aircraft_id: int) -> dict[str, Any]:
-    return _aircraft(aircraft_for_user(user=request.auth, aircraft_id=aircraft_id))  # type: ignore[attr-defined]
+    return AIRCRAFT.detail(request, aircraft_id)
 
 
 @router.get(
@@ -250,21 +262,18 @@ def aircraft_history(request: HttpRequest, aircraft_id: int) -> list[dict[str, A
 def aircraft_register_api(request: HttpRequest, data: AircraftInput) -> Status[dict[str, Any]]:
     values = data.dict()
     values["installed_equipment"] = _equipment(data.installed_equipment)
-    aircraft = aircraft_register(acting_user=request.auth, **values)  # type: ignore[attr-defined]
-    return Status(201, _aircraft(aircraft_for_user(user=request.auth, aircraft_id=aircraft.pk)))  # type: ignore[attr-defined]
+    aircraft = aircraft_register(acting_user=caller(request), **values)
+    return Status(201, AIRCRAFT.detail(request, aircraft.pk))
 
 
 @router.patch("/aircraft/{int:aircraft_id}", response=AircraftOutput, summary="Change an aircraft")
 def aircraft_update_api(
     request: HttpRequest, aircraft_id: int, data: AircraftUpdateInput
 ) -> dict[str, Any]:
-    user = request.auth  # type: ignore[attr-defined]
-    aircraft_for_user(user=user, aircraft_id=aircraft_id)
     values = data.dict(exclude_unset=True)
     if "installed_equipment" in values:
         values["installed_equipment"] = _equipment(data.installed_equipment)
-    aircraft_update(acting_user=user, aircraft_id=aircraft_id, **values)
-    return _aircraft(aircraft_for_user(user=user, aircraft_id=aircraft_id))
+    return AIRCRAFT.act(request, aircraft_id, aircraft_update, **values)
 
 
 @router.post(
@@ -314,7 +323,7 @@ def person_list_api(
 
 @router.get("/insured-persons/{int:person_id}", response=PersonOutput, summary="An insured person")
 def person_detail(request: HttpRequest, person_id: int) -> dict[str, Any]:
-    return _person(insured_person_for_user(user=request.auth, person_id=person_id))  # type: ignore[attr-defined]
+    return PERSONS.detail(request, person_id)
 
 
 @router.get(
@@ -333,15 +342,13 @@ def person_history(request: HttpRequest, person_id: int) -> list[dict[str, Any]]
     summary="The unmasked ID number (audited, refusals too; needs parties.view_pii)",
 )
 def person_id_number(request: HttpRequest, person_id: int) -> dict[str, Any]:
-    user = caller(request)
-    insured_person_for_user(user=user, person_id=person_id)
-    return {"id_number": insured_person_id_reveal(acting_user=user, person_id=person_id)}
+    return {"id_number": PERSONS.call(request, person_id, insured_person_id_reveal)}
 
 
 @router.post("/insured-persons", response={201: PersonOutput}, summary="Add an insured person")
 def person_add_api(request: HttpRequest, data: PersonInput) -> Status[dict[str, Any]]:
-    person = insured_person_add(acting_user=request.auth, **data.dict())  # type: ignore[attr-defined]
-    return Status(201, _person(insured_person_for_user(user=request.auth, person_id=person.pk)))  # type: ignore[attr-defined]
+    person = insured_person_add(acting_user=caller(request), **data.dict())
+    return Status(201, PERSONS.detail(request, person.pk))
 
 
 @router.patch(
@@ -350,10 +357,7 @@ def person_add_api(request: HttpRequest, data: PersonInput) -> Status[dict[str, 
 def person_update_api(
     request: HttpRequest, person_id: int, data: PersonUpdateInput
 ) -> dict[str, Any]:
-    user = request.auth  # type: ignore[attr-defined]
-    insured_person_for_user(user=user, person_id=person_id)
-    insured_person_update(acting_user=user, person_id=person_id, **data.dict(exclude_unset=True))
-    return _person(insured_person_for_user(user=user, person_id=person_id))
+    return PERSONS.act(request, person_id, insured_person_update, **data.dict(exclude_unset=True))
 
 
 @router.post(
