@@ -32,5 +32,9 @@ def green_channel_eligible(
     return estimated_amount < limit and not (kinds & INJURY_LOSS_TYPES)
 
 
-def reserves_total(amounts: Iterable[Decimal]) -> Decimal:
-    return sum(amounts, Decimal("0.00"))
+def incurred(*, paid: Decimal, reserves: Decimal, recovered: Decimal) -> Decimal:
+    """What a claim costs: paid, plus the reserves not yet paid (never below zero), less
+    recoveries. E.g. paid 700,000, reserves 700,000, recovered 50,000:
+    700,000 + max(700,000 − 700,000, 0) − 50,000 = 650,000."""
+    outstanding = max(reserves - paid, Decimal("0.00"))
+    return paid + outstanding - recovered

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from coverdesk.accounts.models import User
 from coverdesk.audit.services import audit_record
 from coverdesk.claims import adjudication as adj
+from coverdesk.claims.calculations import incurred
 from coverdesk.claims.choices import (
     AuthorityKind,
     ClaimAction,
@@ -630,11 +631,11 @@ def recovery_record(
 
 def claim_incurred(claim: Claim) -> Decimal:
     """What the claim costs: paid, plus reserves not yet paid, less recoveries."""
-    paid = claim_paid_total(claim)
     reserves = claim.reserves.aggregate(total=Sum("amount"))["total"] or ZERO
     recovered = claim.recoveries.aggregate(total=Sum("amount"))["total"] or ZERO
-    outstanding = max(Decimal(reserves) - paid, ZERO)
-    return paid + outstanding - Decimal(recovered)
+    return incurred(
+        paid=claim_paid_total(claim), reserves=Decimal(reserves), recovered=Decimal(recovered)
+    )
 
 
 @transaction.atomic

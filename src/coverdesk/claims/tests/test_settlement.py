@@ -317,8 +317,9 @@ def test_recoveries_reduce_what_the_claim_costs(world):
         counterparty="障碍物所有人的责任保险人",
         acting_user=world.team.adjuster,
     )
+    # paid 700,000 + unpaid reserve max(700,000 − 700,000, 0) − recovered 50,000
     assert claim_incurred(claim) == D("650000.00")
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed) as error:
         recovery_record(
             claim_id=claim.pk,
             kind="gift",
@@ -326,6 +327,8 @@ def test_recoveries_reduce_what_the_claim_costs(world):
             counterparty="x",
             acting_user=world.team.adjuster,
         )
+    assert (error.value.fields[0].field, error.value.fields[0].rule) == ("kind", "choice")
+    assert claim.recoveries.count() == 1
 
 
 def test_close_and_reopen_with_a_reason(world):
