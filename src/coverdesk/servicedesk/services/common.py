@@ -16,9 +16,10 @@ from coverdesk.accounts.roles import user_is_customer
 from coverdesk.core import clock
 from coverdesk.core.clock import ensure_aware
 from coverdesk.core.exceptions import ValidationFailed
-from coverdesk.parties.models import CustomerAccess, Party
+from coverdesk.parties.models import Party
 from coverdesk.parties.selectors import customer_party_id
 from coverdesk.policies.models import Policy
+from coverdesk.policies.services import common as policies_common
 from coverdesk.policies.validation import text_clean
 from coverdesk.servicedesk.exceptions import ServicedeskPermissionDenied
 from coverdesk.servicedesk.transitions import transition_check
@@ -70,6 +71,7 @@ __all__ = [
     "moment_of",
     "permission_require",
     "policy_clean",
+    "staff_or_own_customer",
     "staff_user_clean",
     "status_move",
     "text_clean",
@@ -92,6 +94,20 @@ def customer_of_portal_user(user: User | None) -> int | None:
     if user is None or not user.is_active or not user_is_customer(user):
         return None
     return customer_party_id(user_id=user.pk)
+
+
+def staff_or_own_customer(
+    user: User | None, *, permission: str, customer_id: int | None, not_found: type[Exception]
+) -> User:
+    """Staff holding `permission`, or a portal user of the customer `customer_id`; another
+    customer's portal user learns nothing (`not_found`)."""
+    own = customer_of_portal_user(user)
+    if own is None:
+        return permission_require(user, permission)
+    if own != customer_id:
+        raise not_found()
+    assert user is not None
+    return user
 
 
 def choice_clean(value: str, *, field: str, choices: Iterable[str], message: Any) -> str:
@@ -157,11 +173,8 @@ def default_department() -> Department | None:
 
 
 def customer_portal_users(customer: Party | None) -> list[User]:
-    """The active portal users of a customer organisation."""
-    if customer is None:
-        return []
-    user_ids = CustomerAccess.objects.filter(party=customer).values_list("user_id", flat=True)
-    return list(User.objects.filter(pk__in=list(user_ids), is_active=True).order_by("pk"))
+    """The active portal users of a customer organisation (none when there is no customer)."""
+    return [] if customer is None else policies_common.customer_portal_users(customer)
 
 
 def status_move(
@@ -179,8 +192,10 @@ def status_move(
     """One step of a workflow: check the transition table, write the status history row, set
     the new status (the caller saves and audits)."""
     transition_check(what, owner.status, action, target)
-    history._default_manager.create(
-        **{owner_field: owner},
+    policies_common.status_change_record(
+        history,
+        owner_field=owner_field,
+        owner=owner,
         from_status=owner.status,
         to_status=target,
         action=action,
