@@ -75,6 +75,7 @@ from coverdesk.servicedesk.services.common import (
     moment_of,
     permission_require,
     policy_clean,
+    staff_or_own_customer,
     staff_user_clean,
     status_move,
     text_clean,
@@ -666,15 +667,13 @@ def complaint_accept(
     accepted is recorded (the complaint may then be reopened). Staff record what the
     complainant said; the complainant's own portal user may answer directly."""
     moment = moment_of(now)
-    own = customer_of_portal_user(acting_user)
     complaint = _locked(complaint_id)
-    if own is None:
-        user = permission_require(acting_user, PERM_COMPLAINT)
-    elif complaint.customer_id != own:
-        raise ComplaintNotFound()
-    else:
-        assert acting_user is not None
-        user = acting_user
+    user = staff_or_own_customer(
+        acting_user,
+        permission=PERM_COMPLAINT,
+        customer_id=complaint.customer_id,
+        not_found=ComplaintNotFound,
+    )
     text = text_clean(note, field="note", required=not accepted, limit=REASON_LIMIT)
     before = _snapshot(complaint)
     if accepted:

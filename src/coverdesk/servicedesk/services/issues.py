@@ -29,11 +29,11 @@ from coverdesk.servicedesk.services.common import (
     NOTE_LIMIT,
     PERM_ISSUES,
     REASON_LIMIT,
-    customer_of_portal_user,
     customer_portal_users,
     department_clean,
     moment_of,
     permission_require,
+    staff_or_own_customer,
     staff_user_clean,
     status_move,
     text_clean,
@@ -226,15 +226,10 @@ def service_issue_customer_answer(
     again (with what they said). Staff record an answer given by phone; the customer's own
     portal user may answer directly."""
     moment = moment_of(now)
-    own = customer_of_portal_user(acting_user)
     issue = _locked(issue_id)
-    if own is None:
-        user = permission_require(acting_user, PERM_ISSUES)
-    elif issue.customer_id != own:
-        raise IssueNotFound()
-    else:
-        assert acting_user is not None
-        user = acting_user
+    user = staff_or_own_customer(
+        acting_user, permission=PERM_ISSUES, customer_id=issue.customer_id, not_found=IssueNotFound
+    )
     text = text_clean(note, field="note", required=not solved, limit=REASON_LIMIT)
     before = _snapshot(issue)
     if solved:
