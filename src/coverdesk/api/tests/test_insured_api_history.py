@@ -5,9 +5,8 @@ owning the object; another customer learns nothing."""
 from decimal import Decimal as D
 
 import pytest
-from django.test import Client
 
-from coverdesk.accounts.services import api_token_create
+from coverdesk.api.tests.sla_world import client_for
 from coverdesk.policies.services.insured import aircraft_update, insured_person_update
 from coverdesk.policies.tests.insured_factories import (
     ID_CREW,
@@ -31,12 +30,6 @@ def police():
 @pytest.fixture
 def clerk():
     return make_insured_clerk()
-
-
-def _client(user):
-
-    token = api_token_create(user=user, name="tests", acting_user=user).plaintext
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
 def test_an_aircraft_history_oldest_first(api_client_for, police, clerk):
@@ -80,8 +73,8 @@ def test_a_persons_history_shows_id_numbers_masked(api_client_for, police, clerk
 def test_the_owner_sees_the_history_another_customer_does_not(police, clerk):
     aircraft = make_aircraft(clerk, police)
     person = make_insured_person(clerk, police)
-    owner = _client(make_portal_user(police))
-    outsider = _client(make_portal_user(make_other_customer()))
+    owner = client_for(make_portal_user(police))
+    outsider = client_for(make_portal_user(make_other_customer()))
 
     assert owner.get(f"/api/v1/aircraft/{aircraft.pk}/changes").status_code == 200
     assert owner.get(f"/api/v1/insured-persons/{person.pk}/changes").status_code == 200
@@ -97,9 +90,9 @@ def test_the_id_number_unmasked_is_audited_and_refused_without_the_permission(po
     from coverdesk.audit.models import AuditEntry
 
     person = make_insured_person(clerk, police)
-    staff = _client(clerk)
-    owner = _client(make_portal_user(police))
-    outsider = _client(make_portal_user(make_other_customer()))
+    staff = client_for(clerk)
+    owner = client_for(make_portal_user(police))
+    outsider = client_for(make_portal_user(make_other_customer()))
     before = AuditEntry.objects.count()
 
     shown = staff.get(f"/api/v1/insured-persons/{person.pk}/id-number")

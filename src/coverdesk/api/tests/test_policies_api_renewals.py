@@ -7,9 +7,8 @@ from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client
 
-from coverdesk.accounts.services import api_token_create
+from coverdesk.api.tests.sla_world import client_for
 from coverdesk.audit.models import AuditEntry
 from coverdesk.policies.models import FollowUp, Policy, PolicyVersion, Quote
 from coverdesk.policies.tests.policy_factories import (
@@ -57,9 +56,7 @@ def group(team, customer, pilots):
 @pytest.fixture
 def portal(customer):
     """The customer's portal user's client."""
-    user = make_portal_user(customer)
-    token = api_token_create(user=user, name="tests", acting_user=user).plaintext
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client_for(make_portal_user(customer))
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client
 
-from coverdesk.accounts.services import api_token_create
+from coverdesk.api.tests.sla_world import client_for
 from coverdesk.policies.models import Endorsement
 from coverdesk.policies.tests.policy_factories import (
     GROUP,
@@ -27,11 +26,6 @@ NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch):
     monkeypatch.setattr("coverdesk.core.clock.now", lambda: NOW)
-
-
-def _client(user):
-    token = api_token_create(user=user, name="tests", acting_user=user).plaintext
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
 def _post(client, path, body=None):
@@ -73,7 +67,7 @@ def _receive(clerk, group, person):
 
 
 def test_the_approved_request_names_its_endorsement(team, customer, group):
-    clerk = _client(team.clerk)
+    clerk = client_for(team.clerk)
     request = _receive(clerk, group, make_person(customer, "新机务", "ground_crew", 9))
     assert request["endorsement_sequence"] is None
     _post(clerk, f"/api/v1/servicing-requests/{request['id']}/calculate")
@@ -83,7 +77,7 @@ def test_the_approved_request_names_its_endorsement(team, customer, group):
     endorsement = Endorsement.objects.get(servicing_request_id=request["id"])
     assert approved["status"] == "completed"
     assert approved["endorsement_sequence"] == endorsement.sequence == 1
-    portal = _client(make_portal_user(customer))
+    portal = client_for(make_portal_user(customer))
     shown = portal.get(f"/api/v1/policies/{group.pk}/endorsements/1").json()
     assert (shown["servicing_request_id"], shown["premium_change"]) == (
         request["id"],
@@ -92,7 +86,7 @@ def test_the_approved_request_names_its_endorsement(team, customer, group):
 
 
 def test_requests_filtered_by_customer(team, customer, group):
-    clerk = _client(team.clerk)
+    clerk = client_for(team.clerk)
     other = make_customer(name="另一客户", credit_code="91110000100000000R")
     request = _receive(clerk, group, make_person(customer, "新机务", "ground_crew", 9))
 
