@@ -5,7 +5,6 @@ notifications that go to the customer."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -18,13 +17,16 @@ from coverdesk.accounts.roles import user_roles
 from coverdesk.claims.exceptions import AuthorityExceeded, ClaimPermissionDenied
 from coverdesk.claims.models import Claim, ClaimAuthorityLimit, ClaimClock, Incident
 from coverdesk.claims.transitions import clock_standard, transition_check
-from coverdesk.core import clock
-from coverdesk.core.clock import ensure_aware
 from coverdesk.notifications.choices import Channel
 from coverdesk.notifications.services import notification_send
 from coverdesk.parties.models import Party
 from coverdesk.parties.selectors import customer_party_id
-from coverdesk.policies.services.common import customer_portal_users
+from coverdesk.policies.services.common import (
+    Authority,
+    customer_portal_users,
+    status_change_record,
+)
+from coverdesk.policies.services.common import moment_of as moment_of  # the services use it
 from coverdesk.sla.models import SlaClock
 from coverdesk.sla.services.clocks import (
     sla_clock_cancel,
@@ -42,10 +44,6 @@ PERM_APPROVE = "claims.approve_claim"
 PERM_PAY = "claims.pay_claim"
 PERM_VIEW = "claims.view_claim"
 PERM_AUTHORITY = "claims.change_claimauthoritylimit"
-
-
-def moment_of(now: datetime | None) -> datetime:
-    return ensure_aware(now) if now is not None else clock.now()
 
 
 def permission_require(user: User | None, permission: str) -> User:
@@ -75,21 +73,10 @@ def claims_head() -> User | None:
 # Authority ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Authority:
-    """What a user may decide alone: `limit` None means without limit; `granted` False means
-    the user's roles carry no authority of this kind at all."""
-
-    granted: bool
-    limit: Decimal | None
-
-    def covers(self, amount: Decimal) -> bool:
-        return self.granted and (self.limit is None or abs(amount) <= self.limit)
-
-    def label(self) -> str:
-        if not self.granted:
-            return "0.00"
-        return "—" if self.limit is None else f"{self.limit:,.2f}"
+def _limit_label(authority: Authority) -> str:
+    if not authority.granted:
+        return "0.00"
+    return "—" if authority.limit is None else f"{authority.limit:,.2f}"
 
 
 def authority_of(user: User, kind: str) -> Authority:
@@ -107,7 +94,9 @@ def authority_of(user: User, kind: str) -> Authority:
 def authority_require(user: User, kind: str, amount: Decimal) -> None:
     authority = authority_of(user, kind)
     if not authority.covers(amount):
-        raise AuthorityExceeded(params={"amount": f"{amount:,.2f}", "limit": authority.label()})
+        raise AuthorityExceeded(
+            params={"amount": f"{amount:,.2f}", "limit": _limit_label(authority)}
+        )
 
 
 def users_with_authority(
@@ -145,8 +134,10 @@ def status_move(
     history row, set the new status (the caller saves and audits)."""
     what = "claim" if isinstance(owner, Claim) else "incident"
     transition_check(what, owner.status, action, target)
-    history._default_manager.create(
-        **{owner_field: owner},
+    status_change_record(
+        history,
+        owner_field=owner_field,
+        owner=owner,
         from_status=owner.status,
         to_status=target,
         action=action,
