@@ -10,13 +10,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from coverdesk.accounts.roles import user_is_customer
 from coverdesk.claims.exceptions import ClaimNotFound, FileNotFound, IncidentNotFound
 from coverdesk.claims.models import Claim, ClaimFile, Incident
 from coverdesk.claims.selectors.claims import claim_get, claim_list
 from coverdesk.claims.selectors.incidents import incident_get, incident_list
+from coverdesk.claims.services.common import customer_user_party_id
 from coverdesk.claims.services.files import file_absolute_path
-from coverdesk.parties.selectors import customer_party_id
 
 VIEW_PERMISSION = "claims.view_claim"
 
@@ -29,18 +28,10 @@ def _is_staff_reader(user: Any) -> bool:
     )
 
 
-def _own_customer_id(user: Any) -> int | None:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return None
-    if not user_is_customer(user):
-        return None
-    return customer_party_id(user_id=user.pk)
-
-
 def claim_access_for_user(*, user: Any, claim_id: int) -> Claim:
     if _is_staff_reader(user):
         return claim_get(claim_id=claim_id)
-    own = _own_customer_id(user)
+    own = customer_user_party_id(user)
     customer = Claim.objects.filter(pk=claim_id).values_list("customer_id", flat=True).first()
     if own is None or customer != own:
         raise ClaimNotFound()
@@ -61,14 +52,14 @@ def claims_for_user(*, user: Any, **filters: Any) -> QuerySet[Claim]:
     claims = claim_list(**filters)
     if _is_staff_reader(user):
         return claims
-    own = _own_customer_id(user)
+    own = customer_user_party_id(user)
     return claims.filter(customer_id=own) if own is not None else claims.none()
 
 
 def incident_access_for_user(*, user: Any, incident_id: int) -> Incident:
     if _is_staff_reader(user):
         return incident_get(incident_id=incident_id)
-    own = _own_customer_id(user)
+    own = customer_user_party_id(user)
     customer = Incident.objects.filter(pk=incident_id).values_list("customer_id", flat=True).first()
     if own is None or customer != own:
         raise IncidentNotFound()
@@ -79,7 +70,7 @@ def incidents_for_user(*, user: Any, open_only: bool = False) -> QuerySet[Incide
     incidents = incident_list(open_only=open_only)
     if _is_staff_reader(user):
         return incidents
-    own = _own_customer_id(user)
+    own = customer_user_party_id(user)
     return incidents.filter(customer_id=own) if own is not None else incidents.none()
 
 
