@@ -174,16 +174,12 @@ def _outbound_message_id() -> str:
     return f"<servicedesk.{uuid.uuid4().hex}@{_mail_domain()}>"
 
 
-def _own_inquiry_customer(user: User | None) -> int | None:
-    return customer_of_portal_user(user)
-
-
 def _staff_or_owner(user: User | None, inquiry: Inquiry) -> User:
     """Staff who handle inquiries, or a portal user of the inquiry's customer; anyone else
     learns nothing (not found)."""
     if user is not None and user.is_active and user.has_perm(PERM_INQUIRY):
         return user
-    own = _own_inquiry_customer(user)
+    own = customer_of_portal_user(user)
     if user is None or own is None or inquiry.customer_id != own:
         raise InquiryNotFound()
     return user
