@@ -28,6 +28,7 @@ from coverdesk.servicedesk.models import (
 from coverdesk.servicedesk.selectors.surveys import survey_results
 from coverdesk.servicedesk.services.issues import (
     service_issue_customer_answer,
+    service_issue_open,
     service_issue_resolve,
 )
 from coverdesk.servicedesk.services.surveys import (
@@ -44,7 +45,7 @@ from coverdesk.servicedesk.tests.factories import (
     make_other_customer,
     make_portal_user,
 )
-from coverdesk.servicedesk.tests.helpers import counts
+from coverdesk.servicedesk.tests.helpers import audit_actions, counts
 from coverdesk.servicedesk.transitions import TransitionNotAllowed
 
 pytestmark = pytest.mark.django_db
@@ -364,3 +365,49 @@ def test_another_customer_cannot_answer_for_an_issue(desk, survey, customer, por
         service_issue_customer_answer(issue_id=issue.pk, solved=True, acting_user=stranger)
     issue.refresh_from_db()
     assert issue.status == "resolved"
+
+
+def _content_response(survey, customer, desk):
+    """An answered invitation whose scores (4 and 5) open no issue of their own."""
+    (sent,) = send(desk, survey, customer)
+    first, second, _comment = ids(survey)
+    return survey_answer(token=sent.token, answers={first: 4, second: 5}, acting_user=None)
+
+
+def test_staff_open_an_issue_from_a_survey_response(desk, survey, customer, portal):
+    response = _content_response(survey, customer, desk)
+    assert ServiceIssue.objects.count() == 0
+    issue = service_issue_open(
+        description="电话回访时客户提到夜间报案电话占线。",
+        response_id=response.pk,
+        acting_user=desk.agent,
+        now=MONDAY + timedelta(days=2),
+    )
+    assert (issue.source, issue.response, issue.customer, issue.department, issue.status) == (
+        "survey",
+        response,
+        customer,
+        desk.claims_agent.department,
+        "open",
+    )
+    assert list(issue.status_changes.values_list("action", "by")) == [("open", desk.agent.pk)]
+    assert audit_actions("servicedesk.issue.") == ["servicedesk.issue.open"]
+
+
+@pytest.mark.parametrize("named", ["neither", "both"])
+def test_an_issue_names_exactly_one_source(desk, survey, customer, portal, named):
+    response = _content_response(survey, customer, desk)
+    sources = {"response_id": response.pk, "return_visit_id": 1} if named == "both" else {}
+    with pytest.raises(ValidationFailed) as caught:
+        service_issue_open(description="夜间占线。", acting_user=desk.agent, **sources)
+    assert [(f.field, f.rule) for f in caught.value.fields] == [("source", "one_of")]
+    assert ServiceIssue.objects.count() == 0
+
+
+def test_staff_without_the_issue_permission_cannot_open_one(desk, survey, customer, portal):
+    response = _content_response(survey, customer, desk)
+    with pytest.raises(ServicedeskPermissionDenied):
+        service_issue_open(
+            description="夜间占线。", response_id=response.pk, acting_user=desk.outsider
+        )
+    assert ServiceIssue.objects.count() == 0
