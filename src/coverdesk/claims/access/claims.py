@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from coverdesk.claims.exceptions import ClaimNotFound, FileNotFound, IncidentNotFound
 from coverdesk.claims.models import Claim, ClaimFile, Incident
-from coverdesk.claims.selectors.claims import claim_get, claim_list
+from coverdesk.claims.selectors.claims import claim_by_number, claim_get, claim_list
 from coverdesk.claims.selectors.incidents import incident_get, incident_list
 from coverdesk.claims.services.common import customer_user_party_id
 from coverdesk.claims.services.files import file_absolute_path
@@ -40,10 +40,13 @@ def claim_access_for_user(*, user: Any, claim_id: int) -> Claim:
 
 def claim_by_number_for_user(*, user: Any, number: str) -> Claim:
     """The customer's way to a claim: by its number (their own only)."""
-    found = Claim.objects.filter(number=number.strip().upper()).values_list("pk", flat=True).first()
-    if found is None:
+    claim = claim_by_number(number=number)
+    if _is_staff_reader(user):
+        return claim
+    own = customer_user_party_id(user)
+    if own is None or claim.customer_id != own:
         raise ClaimNotFound()
-    return claim_access_for_user(user=user, claim_id=found)
+    return claim
 
 
 def claims_for_user(*, user: Any, **filters: Any) -> QuerySet[Claim]:
