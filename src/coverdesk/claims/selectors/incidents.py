@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
@@ -16,17 +17,18 @@ from coverdesk.sla.models import SlaClock
 from coverdesk.sla.transitions import OPEN_STATES
 
 
+def _dispatches() -> Prefetch[Any]:
+    """An incident's dispatches in the order they were sent, with who went."""
+    return Prefetch(
+        "dispatches",
+        queryset=IncidentDispatch.objects.select_related("person").order_by("dispatched_at", "id"),
+    )
+
+
 def incident_get(*, incident_id: int) -> Incident:
     incident = (
         Incident.objects.select_related("customer", "coordinator")
-        .prefetch_related(
-            Prefetch(
-                "dispatches",
-                queryset=IncidentDispatch.objects.select_related("person").order_by(
-                    "dispatched_at", "id"
-                ),
-            )
-        )
+        .prefetch_related(_dispatches())
         .filter(pk=incident_id)
         .first()
     )
@@ -59,14 +61,7 @@ def dispatch_board(*, limit: int = 100) -> list[BoardRow]:
     open deadline; a fixed number of queries whatever the number of incidents."""
     incidents = list(
         incident_list(open_only=True)
-        .prefetch_related(
-            Prefetch(
-                "dispatches",
-                queryset=IncidentDispatch.objects.select_related("person").order_by(
-                    "dispatched_at", "id"
-                ),
-            )
-        )
+        .prefetch_related(_dispatches())
         .order_by("response_level", "reported_at", "id")[:limit]
     )
     rows = list(
