@@ -1,26 +1,19 @@
 """Pure arithmetic of the service desk: visit schedules, reproducible sampling, scores.
-No ORM."""
+No ORM. Whole months are added as policies.calculations.add_months does (a day the target
+month lacks becomes its last day)."""
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from coverdesk.policies.calculations import add_months
+
 MONTHS_BETWEEN_VISITS: dict[str, int] = {"quarterly": 3, "half_yearly": 6}
 SCORE_PLACES = Decimal("0.01")
 LOW_SCORE = 2  # a score at or below this is a problem to follow up
-
-
-def months_add(day: date, months: int) -> date:
-    """`day` moved by whole months; a day the target month lacks becomes its last day
-    (30 November + 3 months = 28 February, or 29 in a leap year)."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
 
 
 def next_visit_on(start: date, frequency: str, after: date) -> date | None:
@@ -35,7 +28,7 @@ def next_visit_on(start: date, frequency: str, after: date) -> date | None:
     step = 0
     while True:
         step += 1
-        candidate = months_add(start, months * step)
+        candidate = add_months(start, months * step)
         if candidate > after:
             return candidate
 
@@ -48,7 +41,7 @@ def visit_dates(start: date, frequency: str, *, first: date, last: date) -> list
     dates: list[date] = []
     step = 0
     while True:
-        candidate = months_add(start, months * step)
+        candidate = add_months(start, months * step)
         if candidate > last:
             return dates
         if candidate >= first:

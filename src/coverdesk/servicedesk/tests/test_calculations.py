@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from coverdesk.policies.calculations import add_months
 from coverdesk.servicedesk.calculations import (
     average_score,
     low_scores,
-    months_add,
     next_visit_on,
     sample_bucket,
     sampled,
@@ -29,7 +29,7 @@ from coverdesk.servicedesk.calculations import (
     ],
 )
 def test_months_add(day, months, expected):
-    assert months_add(day, months) == expected
+    assert add_months(day, months) == expected
 
 
 def test_quarterly_dates_count_from_the_start_and_do_not_drift():
