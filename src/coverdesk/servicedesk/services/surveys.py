@@ -25,7 +25,8 @@ from coverdesk.audit.services import audit_record, subject_reference
 from coverdesk.core.exceptions import FieldError, ValidationFailed
 from coverdesk.notifications.choices import Channel
 from coverdesk.notifications.services import notification_send
-from coverdesk.parties.models import Contact, Party
+from coverdesk.parties.models import Party
+from coverdesk.policies.services.common import customer_phone
 from coverdesk.servicedesk.calculations import LOW_SCORE, average_score, low_scores
 from coverdesk.servicedesk.choices import (
     InvitationChannel,
@@ -196,12 +197,6 @@ class SentInvitation:
         return survey_link(self.token)
 
 
-def _sms_number(customer: Party) -> str:
-    contact = Contact.objects.filter(party=customer).order_by("-is_primary", "id").first()
-    phone = (contact.phone if contact is not None else None) or customer.phone or ""
-    return str(phone)
-
-
 @transaction.atomic
 def survey_send(
     *,
@@ -255,7 +250,7 @@ def survey_send(
             raise NoRecipient(params={"customer": customer.name})
         phone = ""
         if chosen == InvitationChannel.SMS:
-            phone = _sms_number(customer)
+            phone = customer_phone(customer)
             if not phone:
                 raise ValidationFailed.for_field(
                     "channel",
