@@ -64,11 +64,15 @@ def sampled(key: str, percent: int) -> bool:
 def average_score(scores: Iterable[int]) -> Decimal | None:
     """Mean of the scores half-up to two places; None without any."""
     values = list(scores)
-    if not values:
+    return mean_score(sum(values), len(values))
+
+
+def mean_score(total: int | Decimal | None, count: int) -> Decimal | None:
+    """Mean of `count` scores adding up to `total`, half-up to two places; None without any
+    (the database's sum and count of the answers)."""
+    if not count or total is None:
         return None
-    return (Decimal(sum(values)) / Decimal(len(values))).quantize(
-        SCORE_PLACES, rounding=ROUND_HALF_UP
-    )
+    return (Decimal(total) / Decimal(count)).quantize(SCORE_PLACES, rounding=ROUND_HALF_UP)
 
 
 def low_scores(scores: Iterable[int], *, threshold: int = LOW_SCORE) -> list[int]:

@@ -14,14 +14,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, ExtractMonth
 
 from coverdesk.accounts.models import Department, User
-from coverdesk.servicedesk.calculations import SCORE_PLACES
+from coverdesk.servicedesk.calculations import mean_score
 from coverdesk.servicedesk.choices import ComplaintCause
 from coverdesk.servicedesk.models import Complaint, SurveyResponse
 from coverdesk.sla.calculations import rate
@@ -79,12 +79,6 @@ def kpi_table_with_complaints(table: KpiTable) -> KpiTable:
             period=table.period, department_id=table.department_id
         ),
     )
-
-
-def _mean(total: Decimal | None, count: int) -> Decimal | None:
-    if not count or total is None:
-        return None
-    return (Decimal(total) / count).quantize(SCORE_PLACES, rounding=ROUND_HALF_UP)
 
 
 def desk_figures(
@@ -150,7 +144,7 @@ def desk_figures(
                 resolved=complaints.get("resolved", 0),
                 resolved_in_time=complaints.get("in_time", 0),
                 responses=answers.get("n", 0),
-                average_score=_mean(answers.get("score_sum"), answers.get("scored", 0)),
+                average_score=mean_score(answers.get("score_sum"), answers.get("scored", 0)),
                 satisfied=answers.get("satisfied", 0),
                 satisfied_share=rate(answers.get("satisfied", 0), answers.get("scored", 0)),
             )

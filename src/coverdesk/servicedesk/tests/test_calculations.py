@@ -9,6 +9,7 @@ from coverdesk.policies.calculations import add_months
 from coverdesk.servicedesk.calculations import (
     average_score,
     low_scores,
+    mean_score,
     next_visit_on,
     sample_bucket,
     sampled,
@@ -98,6 +99,19 @@ def test_a_share_outside_zero_to_one_hundred_is_an_error(percent):
 )
 def test_average_score(scores, expected):
     assert average_score(scores) == expected
+
+
+@pytest.mark.parametrize(
+    ("total", "count", "expected"),
+    [
+        (Decimal(31), 8, Decimal("3.88")),  # the database's sum and count: 3.875 half-up
+        (14, 3, Decimal("4.67")),  # 4.666…
+        (None, 0, None),  # no scored answer: the database's sum is NULL
+        (0, 0, None),
+    ],
+)
+def test_mean_score_from_a_sum_and_a_count(total, count, expected):
+    assert mean_score(total, count) == expected
 
 
 def test_low_scores():
