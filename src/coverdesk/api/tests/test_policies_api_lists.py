@@ -2,6 +2,8 @@
 (no N+1), and a customer's portal user sees their own organisation's rows only — nothing of
 new business, nothing of another customer."""
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -139,3 +141,32 @@ def test_customers_see_their_own_rows_only(api_client_for, world):
     assert ids(owner, "/api/v1/follow-ups?on=2027-01-31") == []
     assert ids(staff, "/api/v1/policies") == policies
     assert theirs.pk in ids(staff, "/api/v1/aircraft")
+
+
+def test_pages_keep_the_lists_order_newest_period_first(api_client_for, world):
+    # given: one more policy, made last (highest id) but starting a day before the others
+    # (22 December): the list's last row
+    older = issue_policy(
+        world.team,
+        world.customer,
+        coverage_codes=[GROUP],
+        period=(date(2025, 12, 21), date(2026, 12, 20)),
+        persons=world.pilots[1:2],
+    )
+    client, _user = api_client_for("auditor")
+    newest_first = list(
+        Policy.objects.order_by("-period_start", "-id").values_list("pk", flat=True)
+    )
+    assert newest_first[-1] == older.pk and len(newest_first) == 5
+
+    # when: read two at a time (ids of a page first, then its rows: the order must survive)
+    pages = [
+        client.get(f"/api/v1/policies?page_size=2&page={n}").json()["items"] for n in (1, 2, 3)
+    ]
+
+    # then
+    assert [[row["id"] for row in page] for page in pages] == [
+        newest_first[0:2],
+        newest_first[2:4],
+        [older.pk],
+    ]
