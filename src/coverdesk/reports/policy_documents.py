@@ -35,7 +35,14 @@ from coverdesk.policies.exceptions import PolicyNotFound
 from coverdesk.policies.models import Endorsement, Policy, PolicyVersion
 from coverdesk.policies.terms import row_premiums
 
-__all__ = ["endorsement_pdf", "policy_schedule_pdf"]
+__all__ = [
+    "calculation_lines",
+    "deductible_text",
+    "endorsement_pdf",
+    "limit_text",
+    "policy_schedule_pdf",
+    "terms_groups",
+]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 LANGUAGES = ("zh-hans", "en")
@@ -105,7 +112,7 @@ def _language_check(language: str) -> str:
 # Terms as rows --------------------------------------------------------------------------------
 
 
-def _limit_text(limit: Mapping[str, Any]) -> str:
+def limit_text(limit: Mapping[str, Any]) -> str:
     if limit.get("basis") == LimitBasis.AGREED_VALUE:
         share = Decimal(limit.get("share") or "1") * 100
         amount = _("%(share)s%% of the agreed value") % {"share": f"{share.normalize():f}"}
@@ -119,7 +126,7 @@ def _limit_text(limit: Mapping[str, Any]) -> str:
     return f"{' · '.join(parts)}: {amount}"
 
 
-def _deductible_text(deductible: Mapping[str, Any]) -> str:
+def deductible_text(deductible: Mapping[str, Any]) -> str:
     if deductible.get("kind") == DeductibleKind.PERCENTAGE:
         share = (Decimal(deductible.get("percentage") or "0") * 100).normalize()
         amount = _("%(share)s%% of the loss, at least %(minimum)s") % {
@@ -149,13 +156,13 @@ def _coverage_rows(
                     "span": len(parts),
                     "first": index == 0,
                     "section": _pick(part, "name", language) if sections else "",
-                    "limits": [_limit_text(limit) for limit in part.get("limits", [])],
-                    "deductibles": [_deductible_text(d) for d in part.get("deductibles", [])],
+                    "limits": [limit_text(limit) for limit in part.get("limits", [])],
+                    "deductibles": [deductible_text(d) for d in part.get("deductibles", [])],
                     "premium": money(premiums.get(code)) if code in premiums else "—",
                 }
             )
         if sections and data.get("limits"):
-            rows[-len(parts)]["limits"] = [_limit_text(limit) for limit in data["limits"]] + rows[
+            rows[-len(parts)]["limits"] = [limit_text(limit) for limit in data["limits"]] + rows[
                 -len(parts)
             ]["limits"]
     return rows
@@ -253,7 +260,9 @@ def _clause_rows(
     return rows
 
 
-def _split(terms: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]]:
+def terms_groups(terms: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]]:
+    """The items of the terms by kind (coverage, aircraft, person, clause): aircraft by
+    registration mark, persons by category (pilots first) and name."""
     groups: dict[str, list[Mapping[str, Any]]] = {
         "coverage": [],
         "aircraft": [],
@@ -302,7 +311,7 @@ def _version_of(policy: Policy, version_number: int | None) -> PolicyVersion:
 
 
 def _policy_context(policy: Policy, version: PolicyVersion, language: str) -> dict[str, Any]:
-    groups = _split(version.terms)
+    groups = terms_groups(version.terms)
     premiums = row_premiums(_items(version.terms))
     product = dict(version.terms.get("product") or {})
     return {
@@ -434,14 +443,17 @@ def _change_rows(
     return rows
 
 
-def _calculation_lines(calculation: Mapping[str, Any]) -> list[dict[str, str]]:
+def calculation_lines(calculation: Mapping[str, Any] | None) -> list[dict[str, str]]:
+    """The stored lines: code, label (English source, translated here), formula, amount. Day
+    and month counts are shown as they are, money with separators."""
     lines = []
-    for line in calculation.get("lines", []):
+    for line in (calculation or {}).get("lines", []):
         code = str(line.get("code", ""))
         amount = str(line.get("amount", ""))
         is_days = "days" in code or "months" in code
         lines.append(
             {
+                "code": code,
                 "label": _(str(line.get("label", ""))) if line.get("label") else code,
                 "formula": str(line.get("formula", "")),
                 "amount": amount if is_days or "." not in amount else money(amount),
@@ -490,7 +502,7 @@ def endorsement_pdf(*, endorsement_id: int, language: str = "zh-hans") -> bytes:
                     "sequence": entry.get("sequence", ""),
                     "day": date_text(date.fromisoformat(str(entry["effective_on"])), language),
                 },
-                "lines": _calculation_lines(entry.get("calculation") or {}),
+                "lines": calculation_lines(entry.get("calculation") or {}),
                 "before": money(entry.get("before")),
                 "after": money(entry.get("after")),
             }
@@ -519,7 +531,7 @@ def endorsement_pdf(*, endorsement_id: int, language: str = "zh-hans") -> bytes:
                 _by_key(own.terms if own else None),
                 language,
             ),
-            "lines": _calculation_lines(calculation),
+            "lines": calculation_lines(calculation),
             "reapplied": reapplied,
             "amount": money(abs(change)),
             "is_refund": change < 0,

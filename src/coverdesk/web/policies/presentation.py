@@ -14,26 +14,21 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from coverdesk.catalog.choices import (
-    DeductibleKind,
-    LimitBasis,
-    LimitKind,
-    LossType,
-    PersonCategory,
-)
+from coverdesk.catalog.choices import PersonCategory
 from coverdesk.policies.choices import VersionKind
 from coverdesk.policies.models import Endorsement, PolicyVersion
 from coverdesk.policies.terms import items_from_json, premium_by_coverage, row_premiums
+from coverdesk.reports.policy_documents import (
+    calculation_lines,
+    deductible_text,
+    limit_text,
+    terms_groups,
+)
 from coverdesk.web.formatting import money
 
 
 def english() -> bool:
     return (get_language() or "").startswith("en")
-
-
-def share_text(value: Any) -> str:
-    """0.05 -> "5%"."""
-    return f"{(Decimal(str(value)) * 100).normalize():f}%"
 
 
 def product_label(product: Any) -> str:
@@ -57,34 +52,6 @@ def _label(choices: Any, value: Any) -> str:
         return str(choices(value).label)
     except ValueError:
         return str(value)
-
-
-def limit_text(limit: Mapping[str, Any]) -> str:
-    if limit.get("basis") == LimitBasis.AGREED_VALUE:
-        amount = _("%(share)s of the agreed value") % {
-            "share": share_text(limit.get("share") or "1")
-        }
-    else:
-        amount = money(limit.get("amount"))
-    parts = [_label(LimitKind, limit.get("kind", ""))]
-    if limit.get("person_category"):
-        parts.append(_label(PersonCategory, limit["person_category"]))
-    if limit.get("loss_type"):
-        parts.append(_label(LossType, limit["loss_type"]))
-    return f"{' · '.join(parts)}: {amount}"
-
-
-def deductible_text(deductible: Mapping[str, Any]) -> str:
-    if deductible.get("kind") == DeductibleKind.PERCENTAGE:
-        amount = _("%(share)s of the loss, at least %(minimum)s") % {
-            "share": share_text(deductible.get("percentage") or "0"),
-            "minimum": money(deductible.get("minimum_amount")) or "0.00",
-        }
-    else:
-        amount = money(deductible.get("amount"))
-    if deductible.get("loss_type"):
-        return f"{_label(LossType, deductible['loss_type'])}: {amount}"
-    return amount
 
 
 @dataclass
@@ -114,30 +81,13 @@ class TermsView:
     term_premium: str
 
 
-def _groups(terms: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]]:
-    groups: dict[str, list[Mapping[str, Any]]] = {
-        "coverage": [],
-        "aircraft": [],
-        "person": [],
-        "clause": [],
-    }
-    for item in terms.get("items", []):
-        groups.setdefault(str(item["key"]).split(":", 1)[0], []).append(item)
-    groups["aircraft"].sort(key=lambda i: str(i["data"].get("registration_mark", "")))
-    order = {category: n for n, category in enumerate(PersonCategory.values)}
-    groups["person"].sort(
-        key=lambda i: (order.get(str(i["data"].get("category")), 99), str(i["data"].get("name")))
-    )
-    return groups
-
-
 def terms_view(version: PolicyVersion) -> TermsView:
     """The terms of one version as the detail page shows them."""
     terms = version.terms or {}
     items = items_from_json(terms.get("items", []))
     by_row = row_premiums(items)
     by_coverage = premium_by_coverage(items)
-    groups = _groups(terms)
+    groups = terms_groups(terms)
     coverages = []
     for item in groups["coverage"]:
         data = item["data"]
@@ -217,25 +167,6 @@ def _parameter_text(value: Any) -> str:
 
 
 # Calculations ---------------------------------------------------------------------------------
-
-
-def calculation_lines(calculation: Mapping[str, Any] | None) -> list[dict[str, str]]:
-    """The stored lines: label (English source, translated here), formula, amount. Day and
-    month counts are shown as they are, money with separators."""
-    lines = []
-    for line in (calculation or {}).get("lines", []):
-        code = str(line.get("code", ""))
-        amount = str(line.get("amount", ""))
-        counted = "days" in code or "months" in code
-        lines.append(
-            {
-                "code": code,
-                "label": _(str(line["label"])) if line.get("label") else code,
-                "formula": str(line.get("formula", "")),
-                "amount": amount if counted or "." not in amount else money(amount),
-            }
-        )
-    return lines
 
 
 @dataclass
