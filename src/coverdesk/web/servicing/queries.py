@@ -4,7 +4,7 @@ request may name at intake, and the names behind the ids of requested changes.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,7 +29,7 @@ from coverdesk.policies.selectors.policies import active_versions, version_items
 from coverdesk.policies.selectors.terms import coverages_of_items, version_clauses
 from coverdesk.policies.terms import AIRCRAFT, CLAUSE, PERSON, item_kind
 from coverdesk.policies.transitions import SERVICING_OPEN
-from coverdesk.sla.models import SegmentKind, SlaClock, SlaClockSegment
+from coverdesk.sla.models import SlaClock
 from coverdesk.sla.selectors.worklists import mark_expression
 
 S = ServicingStatus
@@ -77,27 +77,6 @@ def queue_requests(
     if tab == TAB_CLOSED:
         return requests.order_by("-received_at", "-id")
     return requests.order_by("clock_mark", "clock_due", "received_at", "id")
-
-
-def clocks_by_id(*, clock_ids: Iterable[int | None], now: datetime) -> dict[int, SlaClock]:
-    """The clocks of a page of requests in one query, ready for `clock_view` (mark, pause
-    reason, standard and calendar loaded)."""
-    wanted = sorted({pk for pk in clock_ids if pk is not None})
-    if not wanted:
-        return {}
-    reason = (
-        SlaClockSegment.objects.filter(
-            clock=OuterRef("pk"), kind=SegmentKind.PAUSED, ended_at__isnull=True
-        )
-        .order_by("-started_at")
-        .values("reason")[:1]
-    )
-    clocks = (
-        SlaClock.objects.filter(pk__in=wanted)
-        .select_related("standard_version__standard", "calendar_version__calendar")
-        .annotate(mark_rank=mark_expression(now), pause_reason=Subquery(reason))
-    )
-    return {clock.pk: clock for clock in clocks}
 
 
 def request_history(*, request: ServicingRequest) -> list[ServicingStatusChange]:

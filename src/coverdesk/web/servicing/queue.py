@@ -20,6 +20,7 @@ from coverdesk.policies.models import ServicingRequest
 from coverdesk.policies.services.common import Authority, authority_of
 from coverdesk.sla.models import SlaClock
 from coverdesk.web.http import WebRequest
+from coverdesk.web.new_business.queries import clocks_by_id
 from coverdesk.web.permissions import (
     can_approve_servicing,
     can_process_servicing,
@@ -41,7 +42,6 @@ from coverdesk.web.servicing.queries import (
     TAB_CLOSED,
     TAB_MINE,
     TAB_OPEN,
-    clocks_by_id,
     queue_requests,
 )
 from coverdesk.web.sla.presentation import ClockView, clock_view
@@ -116,7 +116,7 @@ def servicing_queue(request: WebRequest) -> HttpResponse:
         kind=form.value("kind"),
     )
     page = Paginator(requests, PER_PAGE).get_page(request.GET.get("page"))
-    clocks = clocks_by_id(clock_ids=[r.clock_id for r in page], now=now)
+    clocks = clocks_by_id([r.clock_id for r in page], now=now)
     authority = authority_of(user, AuthorityKind.SERVICING) if can_approve_servicing(user) else None
     filters = [(name, form.value(name)) for name in ("policy_number", "kind") if form.value(name)]
     context = {

@@ -43,6 +43,7 @@ from coverdesk.policies.services.servicing import (
 from coverdesk.policies.transitions import SERVICING_OPEN, allowed_actions
 from coverdesk.reports.policy_documents import endorsement_pdf
 from coverdesk.web.http import WebRequest
+from coverdesk.web.new_business.queries import clocks_by_id
 from coverdesk.web.permissions import (
     can_approve_servicing,
     can_process_servicing,
@@ -72,7 +73,6 @@ from coverdesk.web.servicing.presentation import (
 )
 from coverdesk.web.servicing.queries import (
     change_names,
-    clocks_by_id,
     request_calculations,
     request_endorsement,
     request_history,
@@ -103,7 +103,7 @@ def _detail_context(
     allowed = set(allowed_actions("servicing", status))
     may_process = can_process_servicing(user)
     may_approve = can_approve_servicing(user)
-    clock = clocks_by_id(clock_ids=[servicing.clock_id], now=now).get(servicing.clock_id or 0)
+    clock = clocks_by_id([servicing.clock_id], now=now).get(servicing.clock_id or 0)
     documents_form = bound.get("documents") or _documents_form(servicing)
     assert isinstance(documents_form, DocumentsForm)
     documents = documents_form.documents
