@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from coverdesk.policies.models import InsuredPersonStatus, NeedsIntake
 from coverdesk.policies.selectors.insured import aircraft_list, insured_person_list
 from coverdesk.policies.services.new_business import quote_create, quote_decline
+from coverdesk.web.formatting import money
 from coverdesk.web.http import WebRequest
 from coverdesk.web.new_business.common import Refused, run
 from coverdesk.web.new_business.forms import QuoteForm
@@ -64,7 +65,7 @@ def _quote_form(request: WebRequest, intake: NeedsIntake) -> QuoteForm:
                 % {
                     "model": a.model,
                     "mark": a.registration_mark,
-                    "value": f"{a.agreed_value:,.2f}",
+                    "value": money(a.agreed_value),
                 },
             )
             for a in aircraft
@@ -115,7 +116,7 @@ def quote_new(request: WebRequest, intake_id: int) -> HttpResponse:
             messages.success(
                 request,
                 _("%(label)s is quoted: premium %(premium)s.")
-                % {"label": quote.label, "premium": f"{quote.term_premium:,.2f}"},
+                % {"label": quote.label, "premium": money(quote.term_premium)},
             )
             return redirect(reverse("web:nb_intake_detail", args=[intake.pk]) + "#options")
     context = {"intake": intake, "form": form}
