@@ -46,20 +46,7 @@ from coverdesk.policies.tests.policy_factories import (
 )
 from coverdesk.sla.models import SlaClock
 from coverdesk.web.tests.helpers import english
-
-ROLES = (
-    "admin",
-    "broker",
-    "clerk",
-    "agent",
-    "adjuster",
-    "surveyor",
-    "backoffice",
-    "head",
-    "manager",
-    "auditor",
-    "customer",
-)
+from coverdesk.web.tests.test_access import ROLES
 
 # GET pages  admin broker clerk agent adjuster surveyor backoffice head manager auditor customer
 PAGES = {

@@ -37,24 +37,12 @@ from coverdesk.policies.tests.policy_factories import (
     make_team,
 )
 from coverdesk.web.tests.helpers import english
+from coverdesk.web.tests.test_access import ROLES
 
 pytestmark = pytest.mark.django_db
 
 TODAY = at(2026, 11, 20, 10)  # a month before the programme's policies expire
 WANG_ID_NUMBER = "440102198503151238"  # a valid GB 11643 number (check digit 8)
-ROLES = (
-    "admin",
-    "broker",
-    "clerk",
-    "agent",
-    "adjuster",
-    "surveyor",
-    "backoffice",
-    "head",
-    "manager",
-    "auditor",
-    "customer",
-)
 
 
 @pytest.fixture(autouse=True)

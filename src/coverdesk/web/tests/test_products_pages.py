@@ -19,21 +19,9 @@ from coverdesk.catalog.services import (
 )
 from coverdesk.catalog.tests.factories import make_product_manager, make_published
 from coverdesk.web.tests.helpers import english
+from coverdesk.web.tests.test_access import ROLES
 
 AVIATION = "aviation-programme"
-ROLES = (
-    "admin",
-    "broker",
-    "clerk",
-    "agent",
-    "adjuster",
-    "surveyor",
-    "backoffice",
-    "head",
-    "manager",
-    "auditor",
-    "customer",
-)
 # one column per role, in the order of ROLES
 PAGES = {
     "web:product_list":           (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),

@@ -37,20 +37,7 @@ from coverdesk.policies.tests.insured_factories import (
 )
 from coverdesk.web.registers.uploads import stash_put
 from coverdesk.web.tests.helpers import english
-
-ROLES = (
-    "admin",
-    "broker",
-    "clerk",
-    "agent",
-    "adjuster",
-    "surveyor",
-    "backoffice",
-    "head",
-    "manager",
-    "auditor",
-    "customer",
-)
+from coverdesk.web.tests.test_access import ROLES
 
 # GET pages: one column per role, in the order of ROLES
 PAGES = {
