@@ -16,7 +16,11 @@ from coverdesk.parties.selectors import customer_party_id, party_get, party_list
 VIEW_PERMISSION = "parties.view_party"
 
 
-def _own_party_id(user: Any) -> int | None:
+def customer_own_party_id(user: Any) -> int | None:
+    """The organisation of an active customer portal user; None for staff, strangers and the
+    anonymous. Every customer-scoped access check (policies, claims, service desk) asks this."""
+    if user is None:
+        return None
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     if not user_is_customer(user):
@@ -27,7 +31,7 @@ def _own_party_id(user: Any) -> int | None:
 def party_access_for_user(*, user: Any, party_id: int) -> Party:
     if getattr(user, "is_authenticated", False) and user.has_perm(VIEW_PERMISSION):
         return party_get(party_id=party_id)
-    own = _own_party_id(user)
+    own = customer_own_party_id(user)
     if own is None or own != party_id:
         raise PartyNotFound()
     return party_get(party_id=party_id)
@@ -38,11 +42,11 @@ def parties_for_user(*, user: Any, query: str = "", kind: str | None = None) -> 
     parties = party_list(query=query, kind=kind)
     if getattr(user, "is_authenticated", False) and user.has_perm(VIEW_PERMISSION):
         return parties
-    own = _own_party_id(user)
+    own = customer_own_party_id(user)
     return parties.filter(pk=own) if own is not None else parties.none()
 
 
 def customer_party_for_user(*, user: Any) -> Party | None:
     """The organisation a customer user belongs to (None for staff and strangers)."""
-    own = _own_party_id(user)
+    own = customer_own_party_id(user)
     return party_get(party_id=own) if own is not None else None

@@ -14,8 +14,8 @@ from coverdesk.claims.exceptions import ClaimNotFound, FileNotFound, IncidentNot
 from coverdesk.claims.models import Claim, ClaimFile, Incident
 from coverdesk.claims.selectors.claims import claim_by_number, claim_get, claim_list
 from coverdesk.claims.selectors.incidents import incident_get, incident_list
-from coverdesk.claims.services.common import customer_user_party_id
 from coverdesk.claims.services.files import file_absolute_path
+from coverdesk.parties.access import customer_own_party_id
 
 VIEW_PERMISSION = "claims.view_claim"
 
@@ -31,7 +31,7 @@ def _is_staff_reader(user: Any) -> bool:
 def claim_access_for_user(*, user: Any, claim_id: int) -> Claim:
     if _is_staff_reader(user):
         return claim_get(claim_id=claim_id)
-    own = customer_user_party_id(user)
+    own = customer_own_party_id(user)
     customer = Claim.objects.filter(pk=claim_id).values_list("customer_id", flat=True).first()
     if own is None or customer != own:
         raise ClaimNotFound()
@@ -43,7 +43,7 @@ def claim_by_number_for_user(*, user: Any, number: str) -> Claim:
     claim = claim_by_number(number=number)
     if _is_staff_reader(user):
         return claim
-    own = customer_user_party_id(user)
+    own = customer_own_party_id(user)
     if own is None or claim.customer_id != own:
         raise ClaimNotFound()
     return claim
@@ -55,14 +55,14 @@ def claims_for_user(*, user: Any, **filters: Any) -> QuerySet[Claim]:
     claims = claim_list(**filters)
     if _is_staff_reader(user):
         return claims
-    own = customer_user_party_id(user)
+    own = customer_own_party_id(user)
     return claims.filter(customer_id=own) if own is not None else claims.none()
 
 
 def incident_access_for_user(*, user: Any, incident_id: int) -> Incident:
     if _is_staff_reader(user):
         return incident_get(incident_id=incident_id)
-    own = customer_user_party_id(user)
+    own = customer_own_party_id(user)
     customer = Incident.objects.filter(pk=incident_id).values_list("customer_id", flat=True).first()
     if own is None or customer != own:
         raise IncidentNotFound()
@@ -73,7 +73,7 @@ def incidents_for_user(*, user: Any, open_only: bool = False) -> QuerySet[Incide
     incidents = incident_list(open_only=open_only)
     if _is_staff_reader(user):
         return incidents
-    own = customer_user_party_id(user)
+    own = customer_own_party_id(user)
     return incidents.filter(customer_id=own) if own is not None else incidents.none()
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Model
 
-from coverdesk.accounts.choices import DepartmentCode, RoleCode
+from coverdesk.accounts.choices import DepartmentCode
 from coverdesk.accounts.models import Department, User
 from coverdesk.accounts.roles import user_roles
 from coverdesk.claims.exceptions import AuthorityExceeded, ClaimPermissionDenied
@@ -20,7 +20,6 @@ from coverdesk.claims.transitions import clock_standard, transition_check
 from coverdesk.notifications.choices import Channel
 from coverdesk.notifications.services import notification_send
 from coverdesk.parties.models import Party
-from coverdesk.parties.selectors import customer_party_id
 from coverdesk.policies.services.common import (
     Authority,
     customer_portal_users,
@@ -51,13 +50,6 @@ def permission_require(user: User | None, permission: str) -> User:
     if user is None or not user.is_active or not user.has_perm(permission):
         raise ClaimPermissionDenied(params={"permission": permission})
     return user
-
-
-def customer_user_party_id(user: User | None) -> int | None:
-    """The organisation of an active customer portal user; None for anyone else."""
-    if user is None or not user.is_active or RoleCode.CUSTOMER not in user_roles(user):
-        return None
-    return customer_party_id(user_id=user.pk)
 
 
 def claims_department() -> Department | None:

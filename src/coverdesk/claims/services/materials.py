@@ -48,7 +48,6 @@ from coverdesk.claims.services.common import (
     claim_clocks_stop,
     claim_has_clock,
     customer_notify,
-    customer_user_party_id,
     moment_of,
     permission_require,
     status_move,
@@ -61,6 +60,7 @@ from coverdesk.claims.services.files import (
 from coverdesk.claims.transitions import CLAIM_OPEN, PAUSED_WHILE_WAITING, transition_refuse
 from coverdesk.core.exceptions import Conflict, ValidationFailed
 from coverdesk.core.uploads import Upload, written_files_guard
+from coverdesk.parties.access import customer_own_party_id
 from coverdesk.policies.validation import text_clean
 
 WAITING_REASON = "waiting for the customer's claim materials"
@@ -234,9 +234,9 @@ def _receiver(user: User | None, claim: Claim) -> tuple[User, bool]:
     """(user, is staff): a claims handler, or the customer's own portal user."""
     if user is not None and user.is_active and user.has_perm(PERM_HANDLE):
         return user, True
-    if user is not None and customer_user_party_id(user) == claim.customer_id:
+    if user is not None and customer_own_party_id(user) == claim.customer_id:
         return user, False
-    if customer_user_party_id(user) is not None:
+    if customer_own_party_id(user) is not None:
         raise ClaimNotFound()
     return permission_require(user, PERM_HANDLE), True
 

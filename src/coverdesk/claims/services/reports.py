@@ -34,7 +34,6 @@ from coverdesk.claims.presentation import reporter_masked
 from coverdesk.claims.services.common import (
     PERM_REPORT,
     customer_notify,
-    customer_user_party_id,
     moment_of,
     permission_require,
 )
@@ -58,6 +57,7 @@ from coverdesk.claims.transitions import INCIDENT_OPEN
 from coverdesk.core.exceptions import ValidationFailed
 from coverdesk.core.fields import blind_indexes_refresh
 from coverdesk.core.uploads import CheckedUpload, Upload, written_files_guard
+from coverdesk.parties.access import customer_own_party_id
 from coverdesk.parties.validation import clean_email, clean_phone
 from coverdesk.policies.exceptions import PolicyNotFound
 from coverdesk.policies.models import Aircraft, InsuredPerson, Policy, PolicyVersion
@@ -82,7 +82,7 @@ def _reporter_side(user: User | None, policy: Policy, channel: str) -> tuple[Use
     customer's portal user reports on their own organisation's policies by portal or API."""
     if channel not in ReportChannel.values:
         raise ValidationFailed.for_field("channel", "choice", _("Unknown reporting channel."))
-    own = customer_user_party_id(user)
+    own = customer_own_party_id(user)
     if own is not None and user is not None:
         if own != policy.customer_id:
             raise PolicyNotFound()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coverdesk.accounts.models import User
 from coverdesk.core.exceptions import PermissionDenied
-from coverdesk.parties.access import customer_party_for_user
+from coverdesk.parties.access import customer_own_party_id
 from coverdesk.policies.models.insured import Aircraft, InsuredPerson
 from coverdesk.policies.selectors.insured import (
     AircraftNotFound,
@@ -48,17 +48,12 @@ def _staff(user: Any, permission: str) -> bool:
     )
 
 
-def _own_customer_id(user: Any) -> int | None:
-    party = customer_party_for_user(user=user)
-    return party.pk if party is not None else None
-
-
 def aircraft_for_user_list(
     *, user: Any, customer_id: int | None = None, query: str = "", active_only: bool = False
 ) -> QuerySet[Aircraft]:
     if _staff(user, PERM_VIEW_AIRCRAFT):
         return aircraft_list(customer_id=customer_id, query=query, active_only=active_only)
-    own = _own_customer_id(user)
+    own = customer_own_party_id(user)
     if own is None or (customer_id is not None and customer_id != own):
         return Aircraft.objects.none()
     return aircraft_list(customer_id=own, query=query, active_only=active_only)
@@ -82,7 +77,7 @@ def insured_persons_for_user(
     filters: dict[str, Any] = {"query": query, "category": category, "status": status}
     if _staff(user, PERM_VIEW_PERSON):
         return insured_person_list(customer_id=customer_id, **filters)
-    own = _own_customer_id(user)
+    own = customer_own_party_id(user)
     if own is None or (customer_id is not None and customer_id != own):
         return InsuredPerson.objects.none()
     return insured_person_list(customer_id=own, **filters)

@@ -10,8 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from coverdesk.accounts.roles import user_is_customer
-from coverdesk.parties.selectors import customer_party_id
+from coverdesk.parties.access import customer_own_party_id
 from coverdesk.policies.exceptions import (
     ApplicationNotFound,
     PolicyNotFound,
@@ -32,18 +31,10 @@ def _is_staff_reader(user: Any) -> bool:
     )
 
 
-def _own_customer_id(user: Any) -> int | None:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return None
-    if not user_is_customer(user):
-        return None
-    return customer_party_id(user_id=user.pk)
-
-
 def policy_access_for_user(*, user: Any, policy_id: int) -> Policy:
     if _is_staff_reader(user):
         return policy_get(policy_id=policy_id)
-    own = _own_customer_id(user)
+    own = customer_own_party_id(user)
     policy = Policy.objects.filter(pk=policy_id).values_list("customer_id", flat=True).first()
     if own is None or policy != own:
         raise PolicyNotFound()
@@ -55,7 +46,7 @@ def policies_for_user(*, user: Any, **filters: Any) -> QuerySet[Policy]:
     policies = policy_list(**filters)
     if _is_staff_reader(user):
         return policies
-    own = _own_customer_id(user)
+    own = customer_own_party_id(user)
     return policies.filter(customer_id=own) if own is not None else policies.none()
 
 
@@ -69,7 +60,7 @@ def policy_version_in_force_for_user(
 def servicing_request_access_for_user(*, user: Any, request_id: int) -> ServicingRequest:
     if _is_staff_reader(user):
         return servicing_request_get(request_id=request_id)
-    own = _own_customer_id(user)
+    own = customer_own_party_id(user)
     customer = (
         ServicingRequest.objects.filter(pk=request_id)
         .values_list("policy__customer_id", flat=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from coverdesk.accounts.roles import user_is_customer
-from coverdesk.parties.selectors import customer_party_id
 
 
 def is_staff_reader(user: Any, *permissions: str) -> bool:
@@ -17,11 +16,3 @@ def is_staff_reader(user: Any, *permissions: str) -> bool:
         and not user_is_customer(user)
         and any(user.has_perm(permission) for permission in permissions)
     )
-
-
-def own_customer_id(user: Any) -> int | None:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return None
-    if not user_is_customer(user):
-        return None
-    return customer_party_id(user_id=user.pk)

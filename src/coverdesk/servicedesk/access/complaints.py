@@ -7,7 +7,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from coverdesk.servicedesk.access.common import is_staff_reader, own_customer_id
+from coverdesk.parties.access import customer_own_party_id
+from coverdesk.servicedesk.access.common import is_staff_reader
 from coverdesk.servicedesk.exceptions import ComplaintNotFound
 from coverdesk.servicedesk.models import Complaint
 
@@ -18,7 +19,7 @@ def complaints_for_user(*, user: Any) -> QuerySet[Complaint]:
     complaints = Complaint.objects.select_related("customer", "assignee", "department")
     if is_staff_reader(user, *PERMISSIONS):
         return complaints
-    own = own_customer_id(user)
+    own = customer_own_party_id(user)
     return complaints.filter(customer_id=own) if own is not None else complaints.none()
 
 

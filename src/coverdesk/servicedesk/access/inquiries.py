@@ -7,7 +7,8 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from coverdesk.servicedesk.access.common import is_staff_reader, own_customer_id
+from coverdesk.parties.access import customer_own_party_id
+from coverdesk.servicedesk.access.common import is_staff_reader
 from coverdesk.servicedesk.choices import MessageKind
 from coverdesk.servicedesk.exceptions import InquiryNotFound
 from coverdesk.servicedesk.models import Inquiry, InquiryAttachment, InquiryMessage
@@ -19,7 +20,7 @@ def inquiries_for_user(*, user: Any) -> QuerySet[Inquiry]:
     inquiries = Inquiry.objects.select_related("customer", "assignee", "department")
     if is_staff_reader(user, *PERMISSIONS):
         return inquiries
-    own = own_customer_id(user)
+    own = customer_own_party_id(user)
     return inquiries.filter(customer_id=own) if own is not None else inquiries.none()
 
 
@@ -55,7 +56,7 @@ def attachment_access_for_user(*, user: Any, attachment_id: int) -> InquiryAttac
         raise InquiryNotFound()
     if is_staff_reader(user, *PERMISSIONS):
         return attachment
-    own = own_customer_id(user)
+    own = customer_own_party_id(user)
     message = attachment.message
     if own is None or message.inquiry.customer_id != own or message.kind == MessageKind.NOTE:
         raise InquiryNotFound()

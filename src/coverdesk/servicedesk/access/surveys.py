@@ -8,7 +8,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from coverdesk.servicedesk.access.common import is_staff_reader, own_customer_id
+from coverdesk.parties.access import customer_own_party_id
+from coverdesk.servicedesk.access.common import is_staff_reader
 from coverdesk.servicedesk.exceptions import (
     InvitationNotFound,
     IssueNotFound,
@@ -27,7 +28,7 @@ def invitations_for_user(*, user: Any) -> QuerySet[SurveyInvitation]:
     invitations = SurveyInvitation.objects.select_related("survey", "customer", "department")
     if is_staff_reader(user, *SURVEY_PERMISSIONS):
         return invitations
-    own = own_customer_id(user)
+    own = customer_own_party_id(user)
     return invitations.filter(customer_id=own) if own is not None else invitations.none()
 
 
@@ -63,7 +64,7 @@ def issues_for_user(*, user: Any) -> QuerySet[ServiceIssue]:
     issues = ServiceIssue.objects.select_related("customer", "department", "owner")
     if is_staff_reader(user, *ISSUE_PERMISSIONS):
         return issues
-    own = own_customer_id(user)
+    own = customer_own_party_id(user)
     return issues.filter(customer_id=own) if own is not None else issues.none()
 
 
